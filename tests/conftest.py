@@ -1,0 +1,39 @@
+"""Shared fixtures: isolated settings and data directories, and the PostgreSQL URL when it is up."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+import pytest
+
+from ecoute.config import Settings
+
+os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+POSTGRES_URL = os.environ.get("ECOUTE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def postgres_available() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 5432), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings with a fresh data dir and cheap password hashing (tests only)."""
+    return Settings.load(data_dir=tmp_path / "data", argon2_time_cost=1, argon2_memory_kib=1024)
+
+
+@pytest.fixture
+def postgres_url() -> str:
+    if not postgres_available():
+        if os.environ.get("ECOUTE_REQUIRE_POSTGRES"):
+            pytest.fail("PostgreSQL is required here (ECOUTE_REQUIRE_POSTGRES) but 127.0.0.1:5432 is closed")
+        pytest.skip("PostgreSQL is not running on 127.0.0.1:5432")
+    return POSTGRES_URL
