@@ -56,6 +56,14 @@ class Settings:
     wake_engine: str = "micro"  # micro (pymicro-wakeword) | open (pyopen-wakeword)
     wake_model: str = "alexa"
     vad_engine: str = "silero"  # silero | micro
+    #: Stricter wake score the server asks of a turn before it answers (second check).
+    wake_verify_score: float = 0.0
+    #: Directory of extra hassil sentence files (<dir>/<lang>/*.yaml), e.g. accepted templates.
+    extra_sentences_dir: str = ""
+    #: Satellite: server URL, device token, and mute (nothing is captured at all when set).
+    server_url: str = ""
+    device_token: str = ""
+    device_muted: bool = False
     key_provider: str = "local-file"  # local-file | vault-transit
     blob_store: str = "local"  # local | s3
     job_runner: str = "inline"  # inline | procrastinate
