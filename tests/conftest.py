@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
+import secrets
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from ecoute.config import Settings
+from ecoute.store.store import Store
 
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -31,9 +35,37 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def postgres_url() -> str:
+def postgres_url() -> Iterator[str]:
+    """A URL on a fresh, empty PostgreSQL schema, dropped after the test."""
     if not postgres_available():
         if os.environ.get("ECOUTE_REQUIRE_POSTGRES"):
             pytest.fail("PostgreSQL is required here (ECOUTE_REQUIRE_POSTGRES) but 127.0.0.1:5432 is closed")
         pytest.skip("PostgreSQL is not running on 127.0.0.1:5432")
-    return POSTGRES_URL
+    schema = f"t_{secrets.token_hex(6)}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    try:
+        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store(request, settings: Settings) -> Iterator[Store]:
+    """An opened store (migrations applied) on SQLite, then on PostgreSQL."""
+    if request.param == "postgres":
+        url = request.getfixturevalue("postgres_url")
+        settings = settings.replace(database_url=url)
+    opened = Store.open(settings)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def sqlite_store(settings: Settings) -> Iterator[Store]:
+    opened = Store.open(settings)
+    yield opened
+    opened.close()

@@ -1,0 +1,137 @@
+"""Blob stores for ciphertext: the default writes files under the data dir; S3 for scale.
+
+Blobs are always ciphertext sealed by the vault; the store never sees plaintext.
+Writes are atomic (temp file + rename) so a crash never leaves a half-written blob.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Protocol
+
+from ecoute.config import Settings
+
+_SAFE_KEY = re.compile(r"^[a-z0-9][a-z0-9/_.-]{0,199}$")
+
+
+class BlobStore(Protocol):
+    def put(self, key: str, data: bytes) -> None: ...
+    def get(self, key: str) -> bytes: ...
+    def delete(self, key: str) -> None: ...
+    def exists(self, key: str) -> bool: ...
+    def keys(self, prefix: str = "") -> Iterator[str]: ...
+
+
+def check_key(key: str) -> str:
+    if not _SAFE_KEY.match(key) or ".." in key:
+        raise ValueError(f"invalid blob key {key!r}")
+    return key
+
+
+class LocalBlobStore:
+    def __init__(self, root: Path):
+        self.root = root
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, key: str) -> Path:
+        return self.root / check_key(key)
+
+    def put(self, key: str, data: bytes) -> None:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def get(self, key: str) -> bytes:
+        try:
+            return self._path(key).read_bytes()
+        except FileNotFoundError:
+            raise KeyError(key) from None
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+
+    def exists(self, key: str) -> bool:
+        return self._path(key).exists()
+
+    def keys(self, prefix: str = "") -> Iterator[str]:
+        for path in sorted(self.root.rglob("*")):
+            if path.is_file() and not path.name.startswith(".tmp-"):
+                key = path.relative_to(self.root).as_posix()
+                if key.startswith(prefix):
+                    yield key
+
+
+class S3BlobStore:
+    """S3-compatible object store (SeaweedFS in tests, any S3 in production)."""
+
+    def __init__(self, bucket: str, client) -> None:
+        self.bucket = bucket
+        self.client = client
+
+    def put(self, key: str, data: bytes) -> None:
+        self.client.put_object(Bucket=self.bucket, Key=check_key(key), Body=data)
+
+    def get(self, key: str) -> bytes:
+        try:
+            return self.client.get_object(Bucket=self.bucket, Key=check_key(key))["Body"].read()
+        except self.client.exceptions.NoSuchKey:
+            raise KeyError(key) from None
+
+    def delete(self, key: str) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=check_key(key))
+
+    def exists(self, key: str) -> bool:
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=check_key(key))
+            return True
+        except Exception:
+            return False
+
+    def keys(self, prefix: str = "") -> Iterator[str]:
+        for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
+            for obj in page.get("Contents", []):
+                yield obj["Key"]
+
+
+def _local(settings: Settings) -> BlobStore:
+    return LocalBlobStore(settings.data_dir / "blobs")
+
+
+def _s3(settings: Settings) -> BlobStore:
+    import boto3  # production engine only
+    from botocore.config import Config
+
+    client = boto3.client(
+        "s3",
+        endpoint_url=os.environ["ECOUTE_S3_ENDPOINT"],
+        config=Config(
+            signature_version="s3v4",
+            s3={"addressing_style": "path"},
+            request_checksum_calculation="when_required",
+            response_checksum_validation="when_required",
+        ),
+    )
+    return S3BlobStore(os.environ.get("ECOUTE_S3_BUCKET", "ecoute"), client)
+
+
+BLOB_STORES: dict[str, Callable[[Settings], BlobStore]] = {"local": _local, "s3": _s3}
+
+
+def get_blob_store(settings: Settings) -> BlobStore:
+    try:
+        return BLOB_STORES[settings.blob_store](settings)
+    except KeyError:
+        raise ValueError(f"unknown blob store {settings.blob_store!r}; choose one of {sorted(BLOB_STORES)}") from None
