@@ -69,3 +69,62 @@ def sqlite_store(settings: Settings) -> Iterator[Store]:
     opened = Store.open(settings)
     yield opened
     opened.close()
+
+
+# -- a real HTTP server ------------------------------------------------------------------
+
+class LiveServer:
+    """uvicorn serving our app on a free loopback port, in a thread of the test process."""
+
+    def __init__(self, app, port: int):
+        import threading
+
+        import uvicorn
+
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self.app = app
+        self._server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+
+    def start(self) -> "LiveServer":
+        import time
+
+        self._thread.start()
+        deadline = time.monotonic() + 20
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError("the test server did not start")
+            time.sleep(0.02)
+        return self
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=10)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def live_server(sqlite_store: Store) -> Iterator[LiveServer]:
+    """The whole app over real HTTP on the embedded store."""
+    from ecoute.server.app import create_app
+
+    server = LiveServer(create_app(sqlite_store.settings, sqlite_store), free_port()).start()
+    yield server
+    server.stop()
+
+
+# -- Playwright on Debian's chromium (never `playwright install`) ------------------------
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args():
+    return {
+        "executable_path": "/usr/bin/chromium",
+        "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"],
+    }
