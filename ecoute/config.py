@@ -82,6 +82,8 @@ class Settings:
     review_cap_per_owner_30d: int = 5
     review_unsure_boost: float = 5.0
     reviewer_owner_spacing_days: int = 30
+    #: Scale of the per-clip voice-disguise draws (McAdams α, pitch, formants); 0 = none.
+    disguise_strength: float = 1.0
 
     @classmethod
     def load(cls, **overrides: Any) -> "Settings":
