@@ -1,0 +1,42 @@
+"""IBANs, written or spelled out ("F R 76 3000 …"), validated with schwifty.
+
+After number normalisation an IBAN is two letters followed by digits (and sometimes
+letters), often with spaces. A checksum failure near the word "IBAN" is still redacted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from schwifty import IBAN
+from schwifty.exceptions import SchwiftyException
+
+from ecoute.privacy.pii.recognizers.base import SpanRecognizer, has_context, stems
+
+_TRIGGER = stems(["iban", "rib", "bank account", "compte", "konto", "bankverbindung", "account number"])
+_CANDIDATE = re.compile(r"(?<![\w])([A-Za-z])\s?([A-Za-z])\s?(\d\s?\d(?:\s?[A-Za-z0-9]){10,30})(?![\w])")
+
+
+def _valid(compact: str) -> bool:
+    try:
+        IBAN(compact)
+    except (SchwiftyException, ValueError):
+        return False
+    return True
+
+
+class IbanRecognizer(SpanRecognizer):
+    ENTITY = "IBAN"
+
+    def spans(self, text: str) -> Iterator[tuple[int, int, float, str]]:
+        for m in _CANDIDATE.finditer(text):
+            compact = re.sub(r"\s", "", m.group()).upper()
+            if _valid(compact):
+                yield m.start(), m.end(), 0.95, "IBAN checksum valid"
+            elif len(compact) >= 15 and has_context(text, m.start(), _TRIGGER, window=60):
+                yield m.start(), m.end(), 0.7, "IBAN-shaped run near an account word (checksum failed)"
+
+
+def build(lang: str) -> IbanRecognizer:
+    return IbanRecognizer(lang)

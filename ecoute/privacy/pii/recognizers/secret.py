@@ -1,0 +1,64 @@
+"""PINs, security codes and passwords said aloud ("my pin is 1 2 3 4", "le mot de passe c'est soleil").
+
+What follows the trigger is the secret: a digit run for codes, up to four words for
+passwords. Nothing validates a secret, so the trigger is the whole evidence.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from ecoute.privacy.pii.recognizers.base import SpanRecognizer
+
+_CODE = {
+    "en": r"pin(?:\s+code|\s+number)?|security\s+code|passcode|cvv|cvc|verification\s+code|access\s+code"
+          r"|door\s+code|alarm\s+code|one[- ]time\s+code|code",
+    "fr": r"code\s+pin|code\s+secret|code\s+de\s+sécurité|code\s+confidentiel|cryptogramme|pin"
+          r"|code\s+d['’]accès|digicode|code",
+    "de": r"pin(?:-?nummer|-?code)?|geheimzahl|sicherheitscode|zugangscode|prüfnummer|tan|code",
+}
+_PASSWORD = {
+    "en": r"password|passphrase|pass\s+word",
+    "fr": r"mot\s+de\s+passe|mdp",
+    "de": r"passwort|kennwort",
+}
+_NOT_SECRET = r"(?:zip|postal|post|area|country|dress|source|code\s+postal|postleitzahl)\s+$"
+_LINK = {
+    "en": r"(?:\s+(?:is|was|will\s+be|are|it's|should\s+be))?\s*[:,]?\s*(?:uh\s+|um\s+)?",
+    "fr": r"(?:\s+(?:c['’ ]est|est|sera|était|:))?\s*[:,]?\s*(?:euh\s+)?",
+    "de": r"(?:\s+(?:ist|lautet|war|wäre))?\s*[:,]?\s*(?:äh\s+)?",
+}
+_STOP_WORDS = {"and", "but", "so", "please", "et", "mais", "merci", "und", "aber", "bitte", "then", "puis", "dann"}
+
+
+class SecretRecognizer(SpanRecognizer):
+    ENTITY = "SECRET"
+
+    def __init__(self, lang: str) -> None:
+        super().__init__(lang)
+        link = _LINK[lang]
+        self._code = re.compile(rf"(?<!\w)(?:{_CODE[lang]}){link}(\d[\d ]{{2,15}}\d|\d{{3,}})(?!\w)", re.IGNORECASE)
+        self._password = re.compile(rf"(?<!\w)(?:{_PASSWORD[lang]}){link}([^\s.,;!?]+(?:[ ][^\s.,;!?]+){{0,3}})",
+                                    re.IGNORECASE)
+        self._not_secret = re.compile(_NOT_SECRET, re.IGNORECASE)
+
+    def spans(self, text: str) -> Iterator[tuple[int, int, float, str]]:
+        for m in self._code.finditer(text):
+            if self._not_secret.search(text[max(0, m.start() - 20):m.start()]):
+                continue
+            yield m.start(1), m.end(1), 0.85, "digits after a pin/code word"
+        for m in self._password.finditer(text):
+            words = m.group(1).split(" ")
+            keep = []
+            for w in words:
+                if w.lower() in _STOP_WORDS:
+                    break
+                keep.append(w)
+            if keep:
+                end = m.start(1) + len(" ".join(keep))
+                yield m.start(1), end, 0.85, "words after a password word"
+
+
+def build(lang: str) -> SecretRecognizer:
+    return SecretRecognizer(lang)

@@ -1,0 +1,94 @@
+"""Find personal data in a transcript and replace it, keeping the type visible.
+
+Pipeline: spoken numbers → digits (numbers.py, with an offset map) → our Presidio
+analyzer on the normalised text → spans mapped back to the input → overlaps resolved
+(the higher score, then the longer span wins) → Presidio's anonymizer replaces each
+span in the *input* with ``<TYPE>``. Offsets in the result point into the input.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+
+from presidio_analyzer import RecognizerResult
+from presidio_anonymizer import AnonymizerEngine
+from presidio_anonymizer.entities import OperatorConfig
+
+from ecoute.errors import BadInput
+from ecoute.privacy.pii.analyzer import LANGUAGES, analyzer
+from ecoute.privacy.pii.numbers import normalise_numbers
+
+#: Below this Presidio score a finding is dropped (our weakest evidence scores 0.55).
+SCORE_THRESHOLD = 0.5
+#: Words that look like names to NER but are the assistant itself.
+ALLOW_LIST = ["Alexa", "alexa", "Jarvis", "Mycroft", "Nabu"]
+
+
+@dataclass(frozen=True)
+class Entity:
+    type: str
+    start: int
+    end: int
+    score: float
+
+    def to_json(self) -> dict:
+        d = asdict(self)
+        d["score"] = round(self.score, 3)
+        return d
+
+
+@dataclass(frozen=True)
+class RedactionResult:
+    text: str
+    entities: list[Entity]
+
+    def to_json(self) -> dict:
+        return {"text": self.text, "entities": [e.to_json() for e in self.entities]}
+
+
+@lru_cache(maxsize=1)
+def _anonymizer() -> AnonymizerEngine:
+    return AnonymizerEngine()
+
+
+def find_entities(text: str, language: str) -> list[Entity]:
+    """Entities in ``text`` (offsets into ``text``), non-overlapping, sorted by start."""
+    if language not in LANGUAGES:
+        raise BadInput(f"language {language!r} is not supported (choose one of {', '.join(LANGUAGES)})")
+    if not text.strip():
+        return []
+    norm = normalise_numbers(text, language)
+    found = analyzer().analyze(norm.text, language=language, score_threshold=SCORE_THRESHOLD,
+                               allow_list=ALLOW_LIST)
+    mapped = []
+    for r in found:
+        if r.end <= r.start:
+            continue
+        start, end = norm.to_original(r.start, r.end)
+        mapped.append(Entity(r.entity_type, start, end, float(r.score)))
+    return _resolve(mapped)
+
+
+def _resolve(entities: list[Entity]) -> list[Entity]:
+    """Keep one of overlapping findings: the longer span first, then the higher score.
+
+    The longer span wins because a name inside an address ("221 Baker Street") or a phone
+    number inside a card number is part of the bigger entity, not a separate one.
+    """
+    kept: list[Entity] = []
+    for e in sorted(entities, key=lambda e: (-(e.end - e.start), -e.score, e.start)):
+        if all(e.end <= k.start or e.start >= k.end for k in kept):
+            kept.append(e)
+    return sorted(kept, key=lambda e: e.start)
+
+
+def redact_text(text: str, language: str) -> RedactionResult:
+    """Replace every entity in ``text`` with ``<TYPE>``; entities keep offsets into ``text``."""
+    entities = find_entities(text, language)
+    if not entities:
+        return RedactionResult(text, [])
+    results = [RecognizerResult(e.type, e.start, e.end, e.score) for e in entities]
+    operators = {e.type: OperatorConfig("replace", {"new_value": f"<{e.type}>"}) for e in entities}
+    out = _anonymizer().anonymize(text=text, analyzer_results=results, operators=operators)
+    return RedactionResult(out.text, entities)
