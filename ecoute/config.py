@@ -84,6 +84,14 @@ class Settings:
     reviewer_owner_spacing_days: int = 30
     #: Scale of the per-clip voice-disguise draws (McAdams α, pitch, formants); 0 = none.
     disguise_strength: float = 1.0
+    #: Review preparation: PII words masked by a "tone" or "silence", with this margin (s) around them.
+    bleep_mode: str = "tone"
+    bleep_margin_s: float = 0.08
+    #: Sensitive-content policy, "category=exclude|lead_only|allow,..."; an unlisted category is excluded.
+    sensitive_policy: str = ("financial=lead_only,health=lead_only,credentials=lead_only,"
+                             "violence=exclude,sexual=exclude,minors=exclude")
+    #: Sample rate of prepared review clips (Hz).
+    review_audio_rate: int = 16000
 
     @classmethod
     def load(cls, **overrides: Any) -> "Settings":
