@@ -67,6 +67,10 @@ class Settings:
     key_provider: str = "local-file"  # local-file | vault-transit
     blob_store: str = "local"  # local | s3
     job_runner: str = "inline"  # inline | procrastinate
+    #: Seconds between two runs of the retention (auto-delete) sweep by the job runner.
+    retention_sweep_interval_s: float = 3600.0
+    #: Test-only: seconds ingest sleeps between writing a turn's blob and committing its rows.
+    ingest_pause_s: float = 0.0
 
     # -- server -------------------------------------------------------------------------
     host: str = "127.0.0.1"

@@ -1,7 +1,7 @@
 """All tables. Each area keeps its tables in its own module; importing this package
 registers every one of them on ``Base.metadata`` (Alembic and tests rely on that)."""
 
-from ecoute.store.schema import datasets, owner, review  # noqa: F401
+from ecoute.store.schema import datasets, owner, platform, review  # noqa: F401
 from ecoute.store.schema.base import Base
 
 __all__ = ["Base"]
