@@ -86,6 +86,27 @@ class Settings:
     review_cap_per_owner_30d: int = 5
     review_unsure_boost: float = 5.0
     reviewer_owner_spacing_days: int = 30
+    #: Per-language sample rates overriding review_sample_rate, e.g. "fr=0.05,de=0.05".
+    review_language_rates: str = ""
+    #: Turns below this ASR/intent confidence (or unhandled) get review_unsure_boost.
+    review_unsure_confidence: float = 0.6
+    #: Share of handed-out tasks that are gold (known answers), and of new tasks reviewed twice.
+    review_gold_rate: float = 0.05
+    review_double_fraction: float = 0.1
+    #: Tasks a reviewer may complete per day unless their staff row sets another cap.
+    review_daily_cap: int = 200
+    #: A reviewer is paused when gold accuracy over the last review_gold_window gold items
+    #: (at least review_gold_min_items of them) falls below this.
+    review_gold_pause_below: float = 0.7
+    review_gold_window: int = 20
+    review_gold_min_items: int = 5
+    #: Shown to reviewers next to "escalate"; what the lead does with an escalation.
+    review_escalation_procedure: str = (
+        "Escalations go to your review lead, who answers within one working day. "
+        "If a person may be in danger, the lead follows the site's safeguarding procedure."
+    )
+    #: Suggest a break after this many tasks in a row.
+    review_break_every: int = 25
     #: Scale of the per-clip voice-disguise draws (McAdams α, pitch, formants); 0 = none.
     disguise_strength: float = 1.0
     #: Review preparation: PII words masked by a "tone" or "silence", with this margin (s) around them.

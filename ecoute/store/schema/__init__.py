@@ -2,6 +2,7 @@
 registers every one of them on ``Base.metadata`` (Alembic and tests rely on that)."""
 
 from ecoute.store.schema import datasets, owner, platform, review  # noqa: F401
+from ecoute.store.schema import review_qc  # noqa: F401
 from ecoute.store.schema.base import Base
 
 __all__ = ["Base"]
