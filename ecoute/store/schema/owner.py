@@ -243,6 +243,19 @@ class PartnerHandoff(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class BlobTombstone(Base):
+    """A blob whose rows are deleted: written in the deleting transaction, removed after commit.
+
+    Blobs cannot take part in a database transaction, so deletion records the keys here and
+    deletes the files only once the rows are gone for good; a crash in between leaves a
+    tombstone that ``privacy.deletion.purge_tombstones`` finishes (never an orphan blob).
+    """
+
+    __tablename__ = "blob_tombstones"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 __all__ = [
     "AuditEntry",
     "AuditHead",

@@ -1,0 +1,147 @@
+"""Shared helpers for the owners'-rights tests: owners, turns, review tasks and a scanner.
+
+Review tasks are built here the way the review pipeline stores them (task key wrapped by the
+owner's DEK in the owner-zone link, content sealed with the task key), so the cascades are
+tested against real rows without running review preparation.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from sqlalchemy import inspect, select, text
+
+from ecoute.store import crypto
+from ecoute.store.accounts import create_household, create_owner
+from ecoute.store.schema.base import new_id
+from ecoute.store.schema.owner import Consent, Owner, PartnerHandoff, ReviewLink
+from ecoute.store.schema.review import Annotation, ReviewTask, Staff
+from ecoute.store.store import Store
+from ecoute.store.turns import TurnContent, save_turn
+
+PASSWORD = "correct horse battery"
+
+
+def make_owner(store: Store, name: str = "Ana", email: str | None = None, **fields) -> str:
+    with store.vault_session() as (session, vault):
+        home = create_household(session, f"home of {name}")
+        owner = create_owner(session, vault, store.settings, home, display_name=name,
+                             email=email or f"{name.lower()}-{new_id()[:6]}@example.org", password=PASSWORD)
+        for key, value in fields.items():
+            setattr(owner, key, value)
+        session.add(Consent(owner_id=owner.id, purpose="review", granted=True, text_version="v1",
+                            text_hash="0" * 64))
+        return owner.id
+
+
+def audio_for(owner_id: str, n: int) -> bytes:
+    """Synthetic 'audio' whose bytes name its owner, so a leak would be visible in an export."""
+    return b"RIFF" + f"owner={owner_id};n={n};".encode() + bytes(64)
+
+
+def make_turn(store: Store, owner_id: str, n: int = 0, created_at: datetime | None = None,
+              handoff: bool = False) -> str:
+    with store.vault_session() as (session, vault):
+        turn = save_turn(session, vault, owner_id=owner_id, device_id=None, audio_wav=audio_for(owner_id, n),
+                         content=TurnContent(f"utterance {n} of {owner_id}", f"answer {n}", "HassGetWeather"),
+                         language="en", duration_s=1.5, handled=True, confidence=0.9, created_at=created_at)
+        if handoff:
+            session.add(PartnerHandoff(owner_id=owner_id, turn_id=turn.id, partner="weather-partner",
+                                       payload_ct=vault.seal(owner_id, f"handoff-{turn.id}", "handoff",
+                                                             b'{"request": "weather"}')))
+        return turn.id
+
+
+def staff(store: Store, role: str = "reviewer") -> str:
+    with store.session() as session:
+        person = Staff(email=f"{role}-{new_id()[:8]}@staff.example", display_name=role, password_hash="x",
+                       role=role)
+        session.add(person)
+        session.flush()
+        return person.id
+
+
+def make_task(store: Store, owner_id: str, turn_id: str, reviewer_id: str, *, annotated: bool = True) -> str:
+    """A prepared review task for one turn, as the review pipeline stores it."""
+    task_id = new_id()
+    with store.vault_session() as (session, vault):
+        task_key, wrapped = vault.new_task_key(owner_id, task_id)
+        blob_key = f"review/tasks/{task_id}/audio"
+        store.blobs.put(blob_key, crypto.seal(task_key, b"prepared clip", crypto.aad_for("task", task_id, "audio")))
+        session.add(ReviewTask(id=task_id, language="en", status="done" if annotated else "pending",
+                               audio_blob=blob_key, created_week="2026-W48",
+                               content_ct=crypto.seal(task_key, b'{"transcript": "redacted"}',
+                                                      crypto.aad_for("task", task_id, "content"))))
+        session.add(ReviewLink(task_id=task_id, owner_id=owner_id,
+                               turn_ref_ct=vault.seal(owner_id, task_id, "turn-ref", turn_id.encode()),
+                               turn_tag=vault.item_tag(owner_id, turn_id), wrapped_task_key=wrapped))
+        session.flush()
+        if annotated:
+            payload = json.dumps({"transcript": "corrected text", "intent": "HassGetWeather"}).encode()
+            session.add(Annotation(task_id=task_id, reviewer_id=reviewer_id, kind="label", intent="HassGetWeather",
+                                   payload_ct=crypto.seal(task_key, payload,
+                                                          crypto.aad_for("task", task_id, "annotation"))))
+    return task_id
+
+
+def capture_dek(store: Store, owner_id: str) -> bytes:
+    """The owner's DEK, as an attacker with a pre-erasure memory dump would hold it (test only)."""
+    with store.vault_session() as (_session, vault):
+        return vault.dek(owner_id)
+
+
+def binary_values(store: Store) -> list[tuple[str, bytes]]:
+    """Every binary value in every table, and every blob: all the ciphertext there is."""
+    found: list[tuple[str, bytes]] = []
+    with store.session() as session:
+        insp = inspect(session.get_bind())
+        for table in insp.get_table_names():
+            for column in insp.get_columns(table):
+                if "BINARY" in str(column["type"]).upper() or "BLOB" in str(column["type"]).upper() \
+                        or "BYTEA" in str(column["type"]).upper():
+                    for (value,) in session.execute(text(f'SELECT "{column["name"]}" FROM "{table}"')):
+                        if value is not None:
+                            found.append((f"{table}.{column['name']}", bytes(value)))
+    for key in store.blobs.keys():
+        found.append((f"blob:{key}", store.blobs.get(key)))
+    return found
+
+
+def decryptable_with(dek: bytes, owner_id: str, item_ids: list[str], values: list[tuple[str, bytes]],
+                     *, audit: bool = False) -> list[str]:
+    """Which stored values authenticate under ``dek`` as content of these items.
+
+    With ``audit``, also the owner's audit subjects: those stay after a per-item deletion on
+    purpose (the owner may read that they deleted something), sealed with the owner's key.
+    """
+    kinds = ("audio", "transcript", "answer", "meta", "task-key", "turn-ref", "handoff")
+    hits = []
+    for where, value in values:
+        for item in [*item_ids, *(["audit"] if audit else [])]:
+            for kind in (*kinds, "subject"):
+                try:
+                    crypto.open_sealed(dek, value, crypto.aad_for(owner_id, item, kind))
+                except crypto.DecryptionError:
+                    continue
+                hits.append(f"{where} ({item}/{kind})")
+    return hits
+
+
+def mentions(store: Store, needle: str) -> list[str]:
+    """Rows (any column, as text) and blob keys that contain ``needle`` — e.g. an owner id."""
+    hits = []
+    with store.session() as session:
+        for table in inspect(session.get_bind()).get_table_names():
+            if table in ("alembic_version", "dsr_requests"):
+                continue  # the request row keeps the owner id on purpose (the officer's receipt)
+            for row in session.execute(text(f'SELECT * FROM "{table}"')):
+                if needle in repr(tuple(row)):
+                    hits.append(table)
+    hits += [f"blob:{k}" for k in store.blobs.keys() if needle in k]
+    return hits
+
+
+def owner_status(store: Store, owner_id: str) -> str | None:
+    with store.session() as session:
+        return session.execute(select(Owner.status).where(Owner.id == owner_id)).scalar_one_or_none()
