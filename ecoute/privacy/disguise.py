@@ -51,12 +51,16 @@ class Strength:
 
     @classmethod
     def scaled(cls, level: float) -> "Strength":
-        """The default ranges times ``level`` (0 = identity); the benchmark sweeps this."""
-        base = cls()
-        return cls(base.alpha_max_dev * level, base.pitch_max_semitones * level, base.formant_max_dev * level)
+        """The reference ranges times ``level`` (0 = identity); the benchmark sweeps this."""
+        ref = REFERENCE
+        return cls(ref.alpha_max_dev * level, ref.pitch_max_semitones * level, ref.formant_max_dev * level)
 
 
-DEFAULT_STRENGTH = Strength()
+#: Unit of the strength scale that bench/disguise_eer.py sweeps.
+REFERENCE = Strength()
+#: Level used when ``settings.disguise_strength`` is 1; picked from the sweep (see the README).
+DEFAULT_LEVEL = 1.0
+DEFAULT_STRENGTH = Strength.scaled(DEFAULT_LEVEL)
 
 
 def _signed(rng: np.random.Generator, max_dev: float) -> float:
@@ -83,7 +87,7 @@ def apply_disguise(samples: np.ndarray, rate: int, params: dict[str, float]) -> 
     return warp_envelope(shifted, rate, warp)
 
 
-def _match_level(out: np.ndarray, reference: np.ndarray) -> np.ndarray:
+def match_level(out: np.ndarray, reference: np.ndarray) -> np.ndarray:
     """Same RMS as the input (the warp changes the filter gain), then peak-limit by scaling."""
     ref = float(np.sqrt(np.mean(reference.astype(np.float64) ** 2)))
     cur = float(np.sqrt(np.mean(out**2)))
@@ -96,11 +100,11 @@ def _match_level(out: np.ndarray, reference: np.ndarray) -> np.ndarray:
 
 
 def _disguised(audio: Audio, rng: np.random.Generator, *, settings: Any = None, **_: Any) -> tuple[np.ndarray, dict]:
-    level = float(getattr(settings, "disguise_strength", 1.0)) if settings is not None else 1.0
-    strength = Strength.scaled(level)
+    scale = float(getattr(settings, "disguise_strength", 1.0)) if settings is not None else 1.0
+    strength = Strength.scaled(DEFAULT_LEVEL * scale)
     params = draw_disguise_params(rng, strength)
     out = apply_disguise(audio.samples.astype(np.float64), audio.rate, params)
-    return _match_level(out, audio.samples), params
+    return match_level(out, audio.samples), params
 
 
 def _revoiced(

@@ -30,9 +30,9 @@ class PoleWarp:
     """How pole angles move: φ' = formant_ratio · (φ / pre_scale) ** alpha, kept below π.
 
     A warp that pushes poles past π (α > 1, a formant shift up, a pitch shift down) would
-    pile them up at the band edge into one huge resonance: angles above a knee are
-    compressed smoothly towards π, and poles whose warped angle left the band are
-    damped (those formants moved out of the band; they must not ring at its edge).
+    pile them up at the band edge into one huge resonance: such poles are parked just
+    below π and damped (those formants moved out of the band; they must not ring at
+    its edge). An identity warp leaves every pole exactly where it was.
     ``pre_scale`` undoes a formant scaling already present in the signal (a pitch shift
     by resampling scales formants by the pitch factor); ``alpha`` is the McAdams
     coefficient; ``formant_ratio`` moves every formant by the same factor.
@@ -46,15 +46,14 @@ class PoleWarp:
         return self.formant_ratio * (np.abs(angles) / self.pre_scale) ** self.alpha
 
     def apply(self, angles: np.ndarray) -> np.ndarray:
-        warped = self.raw(angles)
-        top = np.pi - 0.02
-        span = top - KNEE
-        soft = KNEE + span * np.tanh((warped - KNEE) / span)
-        return np.sign(angles) * np.clip(np.where(warped > KNEE, soft, warped), 1e-3, top)
+        return np.sign(angles) * np.clip(self.raw(angles), 1e-3, TOP)
+
+    def leaves_band(self, angles: np.ndarray) -> np.ndarray:
+        return self.raw(angles) > TOP
 
 
-#: Angle (rad) above which warped poles are compressed towards π (about 6.9 kHz at 16 kHz).
-KNEE = 0.86 * np.pi
+#: Highest angle a warped pole may take (rad): just below the Nyquist frequency.
+TOP = np.pi - 0.02
 #: Radius given to poles warped out of the band: a broad bump, not a formant.
 OUT_OF_BAND_RADIUS = 0.5
 
@@ -112,9 +111,9 @@ def warp_poles(roots: np.ndarray, warp: PoleWarp) -> np.ndarray:
     """Move complex poles' angles by ``warp``; real poles (no formant) stay where they are."""
     angles = np.angle(roots)
     radius = np.abs(roots)
-    is_complex = np.abs(roots.imag) > 1e-9
-    new_angles = np.where(is_complex, warp.apply(angles), angles)
-    left_band = is_complex & (warp.raw(angles) >= np.pi)
+    moved = (np.abs(roots.imag) > 1e-9) & (np.abs(warp.raw(angles) - np.abs(angles)) > 1e-12)
+    new_angles = np.where(moved, warp.apply(angles), angles)
+    left_band = moved & warp.leaves_band(angles)
     radius = np.where(left_band, np.minimum(radius, OUT_OF_BAND_RADIUS), radius)
     return radius * np.exp(1j * new_angles)
 
