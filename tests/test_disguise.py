@@ -12,8 +12,8 @@ import pytest
 from ecoute.audio.io import Audio, load_audio
 from ecoute.audio.synth import VOICES, speak
 from ecoute.privacy.disguise import DISGUISE_METHODS, disguise_voice
-from ecoute.privacy.voice.lpc import PoleWarp, lpc, poles, poly_from_roots, warp_envelope
 from ecoute.privacy.voice.frames import frame, periodic_hann
+from ecoute.privacy.voice.lpc import PoleWarp, lpc, poles, poly_from_roots, warp_envelope
 from ecoute.privacy.voice.pitch import pitch_shift, time_stretch
 
 SENTENCE = "turn off the lights in the kitchen"

@@ -50,7 +50,7 @@ class Strength:
     formant_max_dev: float = 0.10  # formant ratio = (1 + dev) ** ±1
 
     @classmethod
-    def scaled(cls, level: float) -> "Strength":
+    def scaled(cls, level: float) -> Strength:
         """The reference ranges times ``level`` (0 = identity); the benchmark sweeps this."""
         ref = REFERENCE
         return cls(ref.alpha_max_dev * level, ref.pitch_max_semitones * level, ref.formant_max_dev * level)

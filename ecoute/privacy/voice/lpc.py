@@ -132,8 +132,8 @@ def warp_envelope(
     challenge baseline's analysis settings.
     """
     x = np.asarray(x, dtype=np.float64)
-    order = order or int(round(rate / 1000)) + 4
-    n = int(round(frame_seconds * rate))
+    order = order or round(rate / 1000) + 4
+    n = round(frame_seconds * rate)
     n += (-n) % 4
     hop = n // 4
     window = periodic_hann(n)

@@ -28,7 +28,7 @@ def _peak_owner(mag: np.ndarray) -> np.ndarray:
     Peaks are local maxima; region boundaries are halfway between neighbouring peaks.
     Vectorised with running maxima over bin indices instead of a loop over peaks.
     """
-    n_frames, n_bins = mag.shape
+    _n_frames, n_bins = mag.shape
     is_peak = np.zeros_like(mag, dtype=bool)
     is_peak[:, 1:-1] = (mag[:, 1:-1] > mag[:, :-2]) & (mag[:, 1:-1] >= mag[:, 2:])
     is_peak[:, 0] = True  # every bin has a peak to its left
@@ -72,8 +72,8 @@ def time_stretch(x: np.ndarray, factor: float, *, frame_len: int = 512) -> np.nd
     out = irfft(out_mag * np.exp(1j * out_phase), frame_len, axis=1) * window
     # Hann² at hop n/4 sums to 1.5. The front padding of the analysis lasts
     # frame_len·factor once stretched, so that is what is cut off.
-    n_out = int(round(len(x) * factor))
-    start = int(round(frame_len * factor))
+    n_out = round(len(x) * factor)
+    start = round(frame_len * factor)
     full = overlap_add(out, hop, start + n_out, 0) / 1.5
     return np.pad(full[start:], (0, max(0, n_out - len(full[start:]))))[:n_out]
 

@@ -114,8 +114,8 @@ def revoice(
     cache: dict[str, np.ndarray] = {}
     spoken = toned = 0
     for w in transcript.words:
-        start = max(0, int(round(w.start * rate)))
-        end = min(len(out), int(round(w.end * rate)))
+        start = max(0, round(w.start * rate))
+        end = min(len(out), round(w.end * rate))
         token = w.word.strip()
         if end <= start or not token:
             continue
