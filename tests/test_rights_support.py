@@ -47,8 +47,9 @@ def make_turn(store: Store, owner_id: str, n: int = 0, created_at: datetime | No
                          content=TurnContent(f"utterance {n} of {owner_id}", f"answer {n}", "HassGetWeather"),
                          language="en", duration_s=1.5, handled=True, confidence=0.9, created_at=created_at)
         if handoff:
-            session.add(PartnerHandoff(owner_id=owner_id, turn_id=turn.id, partner="weather-partner",
-                                       payload_ct=vault.seal(owner_id, f"handoff-{turn.id}", "handoff",
+            handoff_id = new_id()  # convention: sealed with (owner id, hand-off id, "handoff")
+            session.add(PartnerHandoff(id=handoff_id, owner_id=owner_id, turn_id=turn.id, partner="weather-partner",
+                                       payload_ct=vault.seal(owner_id, handoff_id, "handoff",
                                                              b'{"request": "weather"}')))
         return turn.id
 
