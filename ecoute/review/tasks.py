@@ -1,0 +1,300 @@
+"""Review tasks: from a sampled turn to a pseudonymous task in the review zone.
+
+A task holds only what a reviewer needs: prepared audio (bleeped, disguised), the redacted
+transcript, the language, the intent the assistant chose and coarse context ("evening,
+weekday"), all sealed with a fresh per-task key. The task id is fresh and random. The
+only link back to the recording (``review_links``) lives in the owner zone: the turn id
+and the task key, both sealed with the owner's data key. Erasing the owner therefore makes
+the task unreadable at once; :mod:`ecoute.review.purge` removes the rows later.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from ecoute.audio.io import Audio, load_audio, wav_bytes
+from ecoute.config import Settings
+from ecoute.review.errors import NoSuchTask, TaskGone
+from ecoute.store import crypto
+from ecoute.store.blobs import BlobStore
+from ecoute.store.schema.base import new_id, utcnow
+from ecoute.store.schema.owner import ReviewLink, Turn
+from ecoute.store.schema.review import ReviewTask
+from ecoute.store.schema.review_qc import GoldTaskKey, ReviewSample
+from ecoute.store.store import Store
+from ecoute.store.turns import read_turn, read_turn_audio
+from ecoute.store.vault import Actor, KeyDestroyed, Vault
+
+PREPARATION_ACTOR = Actor.system("review-preparation")
+
+
+class Prepared(Protocol):
+    """What review preparation hands over (``ecoute.privacy.prepare.PreparedClip``)."""
+
+    audio: Audio
+    transcript: str
+    entities: list[Any]
+    disguise: dict
+    sensitive: Any  # .decision in {"exclude", "lead_only", "allow"}, .categories
+
+
+@dataclass
+class StoredWord:
+    word: str
+    start: float
+    end: float
+
+
+@dataclass
+class StoredTranscript:
+    """The turn's own transcript, handed to preparation so it need not run ASR again."""
+
+    text: str
+    language: str
+    words: list[StoredWord] = field(default_factory=list)
+
+
+# -- coarse context --------------------------------------------------------------------
+
+def coarse_context(at: datetime) -> str:
+    """Part of day and weekday/weekend: useful to a reviewer, useless to locate a moment."""
+    hour = at.hour
+    part = "night" if hour < 6 else "morning" if hour < 12 else "afternoon" if hour < 18 else "evening"
+    return f"{part}, {'weekend' if at.weekday() >= 5 else 'weekday'}"
+
+
+def iso_week(at: datetime) -> str:
+    year, week, _ = at.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+# -- sealing with the task key ---------------------------------------------------------
+
+def task_aad(task_id: str, kind: str) -> bytes:
+    return crypto.aad_for("review-task", task_id, kind)
+
+
+def seal_for_task(task_key: bytes, task_id: str, kind: str, data: bytes) -> bytes:
+    return crypto.seal(task_key, data, task_aad(task_id, kind))
+
+
+def open_for_task(task_key: bytes, task_id: str, kind: str, data: bytes) -> bytes:
+    return crypto.open_sealed(task_key, data, task_aad(task_id, kind))
+
+
+def audio_blob_key(task_id: str) -> str:
+    return f"review/tasks/{task_id}/audio"
+
+
+def _put_blob_undone_on_rollback(session: Session, blobs: BlobStore, key: str, data: bytes) -> None:
+    """Write a blob now; remove it again if the transaction that references it rolls back."""
+    blobs.put(key, data)
+    event.listen(session, "after_soft_rollback", lambda *_: blobs.delete(key), once=True)
+
+
+def task_key(session: Session, vault: Vault, task: ReviewTask, *, actor: Actor, purpose: str) -> bytes:
+    """The key of one task. For a real task this is the key broker: the unwrap with the
+    owner's DEK is audited by the vault (who, role, site, language team, purpose, day).
+
+    Raises :class:`KeyDestroyed` when the owner was erased and :class:`TaskGone` when the
+    link is missing (the recording was deleted).
+    """
+    if task.is_gold:
+        gold = session.get(GoldTaskKey, task.id)
+        if gold is None:
+            raise TaskGone("this gold task has no key any more")
+        return gold.task_key
+    link = session.get(ReviewLink, task.id)
+    if link is None:
+        raise TaskGone("the recording behind this task was deleted")
+    return vault.unwrap_task_key(link.owner_id, task.id, link.wrapped_task_key, actor=actor, purpose=purpose)
+
+
+def read_content(key: bytes, task: ReviewTask) -> dict:
+    if task.content_ct is None:
+        raise TaskGone("this task's content was destroyed")
+    return json.loads(open_for_task(key, task.id, "content", task.content_ct))
+
+
+def read_audio(session: Session, blobs: BlobStore, key: bytes, task: ReviewTask) -> bytes:
+    if not task.audio_blob:
+        raise TaskGone("this task's audio was destroyed")
+    try:
+        return open_for_task(key, task.id, "audio", blobs.get(task.audio_blob))
+    except KeyError:
+        raise TaskGone("this task's audio is missing") from None
+
+
+# -- creating tasks --------------------------------------------------------------------
+
+def safe_slots(slots: dict, redacted_transcript: str) -> dict:
+    """Slot values that survive redaction; any other value could be personal data."""
+    text = redacted_transcript.lower()
+    out = {}
+    for name, value in (slots or {}).items():
+        shown = str(value)
+        out[str(name)] = shown if shown and shown.lower() in text else "<redacted>"
+    return out
+
+
+def create_task(
+    session: Session,
+    vault: Vault,
+    settings: Settings,
+    *,
+    owner_id: str,
+    turn_id: str,
+    turn_created_at: datetime,
+    intent: str | None,
+    slots: dict | None,
+    language: str,
+    prepared: Prepared,
+    double_review: bool = False,
+) -> ReviewTask | None:
+    """Seal a prepared clip as a new task; ``None`` when the sensitive screen excludes it."""
+    decision = getattr(prepared.sensitive, "decision", "allow")
+    if decision == "exclude":
+        return None
+    task_id = new_id()
+    key, wrapped = vault.new_task_key(owner_id, task_id)
+    content = {
+        "transcript": prepared.transcript,
+        "slots": safe_slots(slots or {}, prepared.transcript),
+        "entities": sorted({getattr(e, "type", str(e)) for e in prepared.entities}),
+    }
+    blob = audio_blob_key(task_id)
+    _put_blob_undone_on_rollback(session, vault.blobs, blob,
+                                 seal_for_task(key, task_id, "audio", wav_bytes(prepared.audio)))
+    task = ReviewTask(
+        id=task_id,
+        language=language,
+        task_type="transcript",
+        queue="lead" if decision == "lead_only" else "general",
+        status="pending",
+        intent=intent,
+        context=coarse_context(turn_created_at),
+        audio_blob=blob,
+        content_ct=seal_for_task(key, task_id, "content", json.dumps(content).encode()),
+        # only the method: the per-clip parameters would help undo the disguise
+        disguise={"method": str(prepared.disguise.get("method", "disguised"))} if prepared.disguise else {},
+        is_gold=False,
+        reviews_needed=2 if double_review else 1,
+        created_week=iso_week(turn_created_at),
+    )
+    session.add(task)
+    session.add(ReviewLink(
+        task_id=task_id,
+        owner_id=owner_id,
+        turn_ref_ct=vault.seal(owner_id, task_id, "turn-ref", turn_id.encode()),
+        turn_tag=vault.item_tag(owner_id, turn_id),
+        wrapped_task_key=wrapped,
+    ))
+    session.flush()
+    return task
+
+
+def create_gold_task(session: Session, blobs: BlobStore, *, audio: Audio, language: str, transcript: str,
+                     intent: str | None, draft: str | None = None, slots: dict | None = None,
+                     context: str = "") -> ReviewTask:
+    """A gold task: synthetic content written by a lead, with the known answer kept aside.
+
+    Reviewers cannot tell gold from real tasks; ``draft`` is the transcript they are shown
+    (e.g. with a deliberate error), ``transcript``/``intent`` the answer they should give.
+    """
+    task_id = new_id()
+    key = crypto.new_key()
+    blob = audio_blob_key(task_id)
+    _put_blob_undone_on_rollback(session, blobs, blob, seal_for_task(key, task_id, "audio", wav_bytes(audio)))
+    content = {"transcript": draft if draft is not None else transcript, "slots": slots or {}, "entities": []}
+    now = utcnow()
+    task = ReviewTask(id=task_id, language=language, queue="general", status="pending", intent=intent,
+                      context=context or coarse_context(now), audio_blob=blob,
+                      content_ct=seal_for_task(key, task_id, "content", json.dumps(content).encode()),
+                      disguise={}, is_gold=True, gold_answer={"transcript": transcript, "intent": intent},
+                      reviews_needed=1, created_week=iso_week(now))
+    session.add(task)
+    session.flush()
+    session.add(GoldTaskKey(task_id=task_id, task_key=key))
+    session.flush()
+    return task
+
+
+# -- the preparation step of the background stage --------------------------------------
+
+def _default_prepare(audio: Audio, settings: Settings, **kwargs: Any) -> Prepared:
+    from ecoute.privacy.prepare import prepare_clip
+
+    return prepare_clip(audio, settings, **kwargs)
+
+
+def prepare_sample(store: Store, sample_id: int, *, rng=None, prepare=None) -> dict:
+    """Turn one sampled turn into a task (or an exclusion). Resumable and idempotent.
+
+    Three short transactions: read (audited as ``system:review-preparation``), then the slow
+    preparation outside any transaction, then the write. If the owner opted out or deleted
+    the turn meanwhile, nothing is created.
+    """
+    from ecoute.review.consent import is_opted_in
+
+    prepare = prepare or _default_prepare
+    with store.vault_session() as (session, vault):
+        sample = session.get(ReviewSample, sample_id)
+        if sample is None or sample.status != "preparing":
+            return {"status": sample.status if sample else "gone"}
+        turn = session.get(Turn, sample.turn_id) if sample.turn_id else None
+        if turn is None or turn.audio_blob is None:
+            sample.status = "gone"
+            return {"status": "gone"}
+        if not is_opted_in(session, sample.owner_id):
+            sample.status = "cancelled"
+            return {"status": "cancelled"}
+        try:
+            raw = read_turn_audio(vault, turn, actor=PREPARATION_ACTOR, purpose="review preparation")
+            content = read_turn(vault, turn, actor=PREPARATION_ACTOR, purpose="review preparation")
+        except (KeyDestroyed, KeyError):
+            sample.status = "gone"
+            return {"status": "gone"}
+        owner_id, turn_id, language, created_at = turn.owner_id, turn.id, turn.language, turn.created_at
+    words = [StoredWord(str(w.get("word", "")), float(w.get("start", 0.0)), float(w.get("end", 0.0)))
+             for w in content.words if isinstance(w, dict)]
+    audio = load_audio(raw)
+    prepared = prepare(audio, store.settings, language=language,
+                       transcript=StoredTranscript(content.transcript, language, words), rng=rng)
+    with store.vault_session() as (session, vault):
+        sample = session.get(ReviewSample, sample_id)
+        if sample is None or sample.status != "preparing" or not is_opted_in(session, owner_id) \
+                or session.get(Turn, turn_id) is None:
+            if sample is not None and sample.status == "preparing":
+                sample.status = "cancelled"
+            return {"status": "cancelled"}
+        double = random.SystemRandom().random() < store.settings.review_double_fraction
+        task = create_task(session, vault, store.settings, owner_id=owner_id, turn_id=turn_id,
+                           turn_created_at=created_at, intent=content.intent, slots=content.slots,
+                           language=language, prepared=prepared, double_review=double)
+        sample.status = "task" if task else "excluded"
+        return {"status": sample.status, "task_id": task.id if task else None}
+
+
+def prepare_pending(store: Store) -> list[int]:
+    """Samples whose preparation has not finished (crash, restart): resume them."""
+    with store.session() as session:
+        return list(session.execute(
+            select(ReviewSample.id).where(ReviewSample.status == "preparing").order_by(ReviewSample.id)
+        ).scalars())
+
+
+def get_task(session: Session, task_id: str) -> ReviewTask:
+    if not re.fullmatch(r"[0-9a-f]{24}", task_id or ""):
+        raise NoSuchTask("no such task")
+    task = session.get(ReviewTask, task_id)
+    if task is None:
+        raise NoSuchTask("no such task")
+    return task
