@@ -114,7 +114,7 @@ class Settings:
     bleep_margin_s: float = 0.08
     #: Sensitive-content policy, "category=exclude|lead_only|allow,..."; an unlisted category is excluded.
     sensitive_policy: str = ("financial=lead_only,health=lead_only,credentials=lead_only,"
-                             "violence=exclude,sexual=exclude,minors=exclude")
+                             "distress=exclude,sexual=exclude,minors=exclude")
     #: Sample rate of prepared review clips (Hz).
     review_audio_rate: int = 16000
 

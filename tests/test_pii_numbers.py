@@ -18,6 +18,7 @@ from ecoute.privacy.pii.numbers import normalise_numbers
         ("zéro six, euh, douze trente-quatre", "fr", "061234"),
         ("null eins fünf eins", "de", "0151"),
         ("dreiundvierzig", "de", "43"),
+        ("555-123 for 567", "en", "5551234567"),
     ],
 )
 def test_spoken_runs_become_joined_digits(text: str, lang: str, expected: str) -> None:
@@ -27,6 +28,7 @@ def test_spoken_runs_become_joined_digits(text: str, lang: str, expected: str) -
 def test_articles_and_words_around_numbers_are_left_alone() -> None:
     assert normalise_numbers("un ami", "fr").text == "un ami"
     assert normalise_numbers("oh well, a dog", "en").text == "oh well, a dog"
+    assert normalise_numbers("set a timer for 5 minutes", "en").text == "set a timer for 5 minutes"
     # a house number and a postcode separated by a comma stay two numbers
     assert normalise_numbers("Hauptstraße 5, 10115 Berlin", "de").text == "Hauptstraße 5, 10115 Berlin"
 

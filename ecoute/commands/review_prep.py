@@ -24,6 +24,10 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print {text, entities} as JSON"),
     ) -> None:
         """Replace personal data in TEXT with <TYPE>; entity offsets point into TEXT."""
+        from ecoute.privacy.pii.languages import LANGUAGES
+
+        if lang not in LANGUAGES:  # checked before loading Presidio and spaCy
+            raise BadInput(f"language {lang!r} is not supported (choose one of {', '.join(LANGUAGES)})")
         from ecoute.privacy.pii import redact_text
 
         result = redact_text(text, lang)

