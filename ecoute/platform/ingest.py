@@ -51,6 +51,10 @@ class Conflict(EcouteError):
     exit_code = 2
 
 
+class UploadTooLarge(BadInput):
+    """The upload is over ``settings.max_upload_bytes`` (HTTP 413)."""
+
+
 class VoiceTurnUnavailable(EcouteError):
     """The voice turn (ASR, intents, answers) is not installed in this build."""
 
@@ -97,7 +101,7 @@ def voice_turn():
 def check_upload(data: bytes, settings: Settings) -> Audio:
     """Refuse oversized or undecodable uploads before anything is stored."""
     if len(data) > settings.max_upload_bytes:
-        raise BadInput(f"upload of {len(data)} bytes is larger than the limit of {settings.max_upload_bytes}")
+        raise UploadTooLarge(f"upload of {len(data)} bytes is larger than the limit of {settings.max_upload_bytes}")
     return load_audio(data, max_seconds=settings.max_audio_seconds)
 
 

@@ -26,8 +26,10 @@ STATUS: tuple[tuple[type[Exception], int], ...] = (
 
 
 def status_for(err: Exception) -> int:
-    from ecoute.platform.ingest import Conflict, VoiceTurnUnavailable
+    from ecoute.platform.ingest import Conflict, UploadTooLarge, VoiceTurnUnavailable
 
+    if isinstance(err, UploadTooLarge):
+        return 413
     if isinstance(err, Conflict):
         return 409
     if isinstance(err, VoiceTurnUnavailable):

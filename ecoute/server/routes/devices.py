@@ -25,7 +25,7 @@ from starlette.formparsers import MultiPartParser
 
 from ecoute.errors import BadInput, NotFound
 from ecoute.platform import devices as pairing
-from ecoute.platform.ingest import ingest_turn
+from ecoute.platform.ingest import UploadTooLarge, ingest_turn
 from ecoute.server.auth import current_device, db_session
 from ecoute.store.schema.owner import Device
 
@@ -72,7 +72,7 @@ async def _read_upload(request: Request) -> tuple[bytes, object]:
     MultiPartParser.spool_max_size = max(MultiPartParser.spool_max_size, limit + 1)
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit + 64 * 1024:
-        raise BadInput(f"upload of {declared} bytes is larger than the limit of {limit}")
+        raise UploadTooLarge(f"upload of {declared} bytes is larger than the limit of {limit}")
     try:
         form = await request.form(max_files=1, max_fields=8, max_part_size=limit + 1)
     except Exception as err:  # malformed multipart, or a part over the limit
@@ -82,7 +82,7 @@ async def _read_upload(request: Request) -> tuple[bytes, object]:
         raise BadInput("the turn needs a multipart file field named 'audio' (a WAV)")
     data = await audio.read(limit + 1)
     if len(data) > limit:
-        raise BadInput(f"upload is larger than the limit of {limit} bytes")
+        raise UploadTooLarge(f"upload is larger than the limit of {limit} bytes")
     return data, form.get("wake_score")
 
 
