@@ -12,16 +12,16 @@ tombstones back with the rows, so the blobs stay exactly as long as their rows d
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, event, select
+from sqlalchemy import delete, event, select, update
 from sqlalchemy.orm import Session
 
 from ecoute.errors import NotFound
 from ecoute.store.blobs import BlobStore
+from ecoute.store.schema import Base
 from ecoute.store.schema.owner import BlobTombstone, PartnerHandoff, ReviewLink, Turn
 from ecoute.store.schema.review import Annotation, ReviewAssignment, ReviewTask
 from ecoute.store.vault import Actor, Vault
@@ -118,18 +118,13 @@ def purge_tombstones(session: Session, blobs: BlobStore) -> int:
 
 # -- review zone ------------------------------------------------------------------------------
 
-def _review_purge_module():
-    """The review pipeline's own cascade, once it exists (imported lazily: it owns those rows)."""
-    if importlib.util.find_spec("ecoute.review.purge") is None:
-        return None
-    return importlib.import_module("ecoute.review.purge")
-
-
 def remove_tasks(session: Session, task_ids: list[str]) -> list[str]:
     """Remove review tasks, their assignments, annotations and links; return their blob keys.
 
-    Used by erasure (by owner) and as the fallback for per-turn deletion. The caller
-    tombstones the returned keys.
+    QC rows keyed by task (agreements, gold keys) go by their ON DELETE CASCADE. The caller
+    tombstones the returned keys. This does what ``ecoute.review.purge.delete_tasks`` does,
+    without its post-commit hook: blob deletion here must go through tombstones so that a
+    crash after commit cannot leave a decryptable clip behind.
     """
     if not task_ids:
         return []
@@ -137,39 +132,39 @@ def remove_tasks(session: Session, task_ids: list[str]) -> list[str]:
     for chunk in _chunks(task_ids):
         keys += [k for k in session.execute(select(ReviewTask.audio_blob).where(ReviewTask.id.in_(chunk)))
                  .scalars() if k]
+        for table_name in ("review_agreements", "gold_task_keys"):  # explicit too, whatever the FK mode
+            table = Base.metadata.tables.get(table_name)
+            if table is not None:
+                session.execute(delete(table).where(table.c.task_id.in_(chunk)))
         session.execute(delete(Annotation).where(Annotation.task_id.in_(chunk)))
         session.execute(delete(ReviewAssignment).where(ReviewAssignment.task_id.in_(chunk)))
-        session.execute(delete(ReviewTask).where(ReviewTask.id.in_(chunk)))
         session.execute(delete(ReviewLink).where(ReviewLink.task_id.in_(chunk)))
+        session.execute(delete(ReviewTask).where(ReviewTask.id.in_(chunk)))
     session.flush()
     return keys
 
 
 def _tasks_for_turns(session: Session, vault: Vault, owner_id: str, turn_ids: list[str]) -> list[str]:
+    """Links are found by the turn tag (HMAC under the owner's key): no turn id in the clear."""
     tags = [vault.item_tag(owner_id, t) for t in turn_ids]
     found: list[str] = []
     for chunk in _chunks(tags):
         found += session.execute(
             select(ReviewLink.task_id).where(ReviewLink.owner_id == owner_id, ReviewLink.turn_tag.in_(chunk))
         ).scalars().all()
-    return found
+    return sorted(found)
 
 
 def _remove_review_for_turns(session: Session, vault: Vault, owner_id: str, turn_ids: list[str]) -> tuple[
         list[str], list[str]]:
-    """(task ids removed, blob keys to tombstone)."""
+    """(task ids removed, blob keys to tombstone); samples of these turns are marked gone."""
     task_ids = _tasks_for_turns(session, vault, owner_id, turn_ids)
-    blob_keys = [k for k in session.execute(select(ReviewTask.audio_blob).where(ReviewTask.id.in_(task_ids)))
-                 .scalars() if k] if task_ids else []
-    module = _review_purge_module()
-    if module is not None and hasattr(module, "remove_tasks_for_turns"):
-        removed = list(module.remove_tasks_for_turns(session, vault, owner_id, turn_ids))
-        # Whatever the review module left behind (rows or blobs) still goes: nothing derived stays.
-        leftover = [t for t in task_ids if t not in set(removed)]
-        blob_keys += remove_tasks(session, leftover)
-        return sorted(set(removed) | set(task_ids)), blob_keys
-    blob_keys += remove_tasks(session, task_ids)
-    return task_ids, blob_keys
+    samples = Base.metadata.tables.get("review_samples")
+    if samples is not None:  # the review pipeline's sampling ledger keeps counting, without the turn
+        for chunk in _chunks(turn_ids):
+            session.execute(update(samples).where(samples.c.owner_id == owner_id, samples.c.turn_id.in_(chunk))
+                            .values(turn_id=None, status="gone"))
+    return task_ids, remove_tasks(session, task_ids)
 
 
 # -- the cascade ------------------------------------------------------------------------------

@@ -70,16 +70,17 @@ def request_erasure(store: Store, owner_id: str, *, actor: Actor, checkpoint: Ch
             if existing is None:
                 raise BadInput(f"this account is already {owner.status}")
             return existing
+        # logged out everywhere at once: an erasing account cannot act any more
+        logged_out = session.execute(delete(LoginSession).where(LoginSession.subject_kind == "owner",
+                                                                LoginSession.subject_id == owner_id)).rowcount or 0
+        counts = {"login_sessions": logged_out} if logged_out else {}
         request = DataSubjectRequest(owner_id=owner_id, kind="erasure", status="pending",
-                                     progress={"done": [], "counts": {}})
+                                     progress={"done": [], "counts": counts})
         session.add(request)
         session.flush()
         vault.audit(_shown(actor), action="erase", purpose="owner asked to erase the account", owner_id=owner_id,
                     details={"kind": "account"})
         owner.status = "erasing"
-        # logged out everywhere at once: an erasing account cannot act any more
-        session.execute(delete(LoginSession).where(LoginSession.subject_kind == "owner",
-                                                   LoginSession.subject_id == owner_id))
         request_id = request.id
     checkpoint("requested")
     _destroy_key(store, request_id)
@@ -173,13 +174,7 @@ def _step_review(session: Session, vault: Vault, store: Store, owner_id: str, co
     task_ids = list(session.execute(select(ReviewLink.task_id).where(ReviewLink.owner_id == owner_id)).scalars())
     blob_keys = [k for k in session.execute(select(ReviewTask.audio_blob).where(ReviewTask.id.in_(task_ids)))
                  .scalars() if k] if task_ids else []
-    try:
-        from ecoute.review.purge import remove_tasks_for_owner
-    except ImportError:  # the review pipeline is optional; its core tables are ours to clean
-        remove_tasks(session, task_ids)
-    else:
-        remove_tasks_for_owner(session, vault.blobs, owner_id)
-        remove_tasks(session, task_ids)  # anything it left behind
+    remove_tasks(session, task_ids)  # samples (owner_id) go with the other owner rows
     schedule_blob_deletion(session, vault.blobs, blob_keys)
     _add(counts, "review_tasks", len(task_ids))
     _add(counts, "datasets_marked", mark_tasks_removed(session, task_ids) if task_ids else 0)
