@@ -91,12 +91,14 @@ class PrivacyActions:
         device = self.session.get(Device, self.device_id) if self.device_id else None
         kept = self.session.execute(select(func.count()).select_from(Turn).where(
             Turn.owner_id == self.owner_id, Turn.false_activation.is_(False))).scalar_one()
+        review = review_consent(self.session, self.owner_id)
         return {
             "listening_for_wake_word": not (device.muted if device else False),
-            "keeps_recordings": True,
+            "keeping": True,  # recordings are kept (encrypted) until deleted or auto-deleted
             "kept_recordings": int(kept),
             "auto_delete_days": owner.auto_delete_days if owner else None,
-            "human_review": review_consent(self.session, self.owner_id),
+            "review_opt_in": review,
+            "human_review": review,
         }
 
     def stop_review(self) -> int:
