@@ -184,6 +184,8 @@ def _write_recordings(store: Store, w: _Writer, owner_id: str, spool: IO[bytes],
                     try:
                         sealed = vault.blobs.get(turn.audio_blob)
                     except KeyError:
+                        if _deleted_meanwhile(store, turn.id):
+                            continue  # the owner deleted it while we ran: leaving it out is right
                         raise ExportAborted(f"the recording of item {turn.id} is missing from the blob store") from None
                     audio = _open(vault, owner_id, turn.id, "audio", sealed, me)
                     audio_name = f"recordings/{turn.id}.wav"
@@ -210,6 +212,11 @@ def _write_recordings(store: Store, w: _Writer, owner_id: str, spool: IO[bytes],
         progress(done, total)
         checkpoint(f"batch:{done}")
     return counts
+
+
+def _deleted_meanwhile(store: Store, turn_id: str) -> bool:
+    with store.session() as session:
+        return session.get(Turn, turn_id) is None
 
 
 def _spooled_json_array(spool: IO[bytes]) -> Iterator[bytes]:
