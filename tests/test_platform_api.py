@@ -111,3 +111,54 @@ def test_bad_tokens_and_bad_uploads_store_nothing(live_server, sqlite_store, hom
                          content=b"--xyz\r\nnot a multipart body", timeout=30)
     assert garbage.status_code == 400
     assert _count(sqlite_store) == 0 and _blob_count(sqlite_store) == 0
+
+
+def _post_turn(base: str, token: str, wav: bytes, score: str = "0.9") -> dict:
+    reply = httpx.post(f"{base}/api/v1/turns", headers={"Authorization": f"Bearer {token}"}, timeout=120,
+                       files={"audio": ("turn.wav", wav, "audio/wav")}, data={"wake_score": score})
+    assert reply.status_code == 200, reply.text
+    return reply.json()
+
+
+@pytest.mark.slow
+def test_turns_answered_stored_sealed_and_sampled(live_server, sqlite_store, home):
+    """The whole path with the real voice turn: answer + audio, encrypted storage, the
+    sampling job, voice deletion, and no plaintext anywhere at rest afterwards."""
+    from test_platform_support import turn_wav
+
+    hid, alice, bob = home
+    _, token = device(sqlite_store, hid, alice)
+    _, other_token = device(sqlite_store, hid, bob, "Hall")
+    base = live_server.url
+    first = _post_turn(base, token, turn_wav("add milk to the shopping list"))
+    assert set(first) == {"turn_id", "transcript", "intent", "answer", "answer_audio_url", "false_activation"}
+    assert first["false_activation"] is False and "milk" in first["transcript"] and first["answer"]
+    audio = httpx.get(base + first["answer_audio_url"], headers={"Authorization": f"Bearer {token}"})
+    assert audio.status_code == 200 and audio.content[:4] == b"RIFF"
+    stolen = httpx.get(base + first["answer_audio_url"], headers={"Authorization": f"Bearer {other_token}"})
+    assert stolen.status_code == 404  # another device cannot fetch this answer
+
+    second = _post_turn(base, token, turn_wav("what time is it"))
+    noise = _post_turn(base, token, turn_wav("we should call the plumber tomorrow", wake=False), "0.6")
+    assert noise["false_activation"] is True and noise["transcript"] == "" and noise["answer_audio_url"] is None
+    assert live_server.app.state.jobs.wait_idle(60)
+    with sqlite_store.session() as session:
+        t1, t2, fa = (session.get(Turn, x["turn_id"]) for x in (first, second, noise))
+        assert t1.review_considered and t2.review_considered  # the sampling stage ran for each
+        assert fa.false_activation and fa.audio_blob is None and fa.transcript_ct is None
+
+    forget = _post_turn(base, token, turn_wav("delete what I just said"))
+    assert forget["intent"] == "EcouteDeleteLastTurn" and forget["turn_id"] is None
+    with sqlite_store.session() as session:
+        assert session.get(Turn, second["turn_id"]) is None and session.get(Turn, first["turn_id"]) is not None
+    assert live_server.app.state.jobs.wait_idle(60)
+
+    known = [first["transcript"], first["answer"], second["transcript"], second["answer"]]
+    files = [p for p in sqlite_store.settings.data_dir.rglob("*") if p.is_file()]
+    for path in files:
+        data = path.read_bytes()
+        for plain in known:
+            assert plain.encode() not in data, (plain, path)
+    client = login(base, *ALICE)
+    listed = client.get("/api/v1/me/recordings").json()
+    assert [r["transcript"] for r in listed if not r["false_activation"]] == [first["transcript"]]

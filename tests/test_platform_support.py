@@ -53,3 +53,12 @@ def login(base_url: str, email: str, password: str) -> httpx.Client:
     reply = client.post("/login", data={"email": email, "password": password})
     assert reply.status_code == 303, reply.text
     return client
+
+
+def turn_wav(text: str, *, wake: bool = True) -> bytes:
+    """What a speaker sends: wake word + request (flite's slt voice), or speech without it."""
+    from ecoute.audio.synth import VOICES, concat, wake_and_request
+
+    voice = VOICES["en"][5]
+    audio = wake_and_request(text, voice) if wake else concat([0.5, load_audio(speak(text, voice)), 0.8])
+    return wav_bytes(audio)

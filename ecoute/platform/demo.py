@@ -121,7 +121,7 @@ def play_script(base: str, *, progress: Callable[[int, int, str], None] | None =
     clients = {key: _login(base, key) for key in OWNERS}
     device_id, token = pair_speaker(base, clients["alice"], "Kitchen speaker")
     headers = {"Authorization": f"Bearer {token}"}
-    voices = {"alice": 2, "bob": 1}
+    voices = {"alice": 5, "bob": 7}  # flite slt and rms: the voices the wake word and ASR hear best
     speaking = "alice"
     started = time.perf_counter()
     for i, (who, text, wake) in enumerate(script):

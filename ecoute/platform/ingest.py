@@ -160,7 +160,12 @@ def ingest_turn(store: Store, *, device_id: str, upload: bytes, wake_score: floa
                 state=DbSkillState(session, vault, owner.id),
                 privacy=PrivacyActions(session, vault, owner_id=owner.id, device_id=device.id, now=now),
             )
-            result = run_turn(audio, settings, context=context, device_wake_score=wake_score, speak=True)
+            # check_wake=False: the device already fired; the server re-scores the wake word itself
+            # and a turn that fails its stricter check comes back as a false activation.
+            result = run_turn(audio, settings, context=context, check_wake=False, device_wake_score=wake_score,
+                              speak=True)
+            if not getattr(result, "wake", True):
+                result.false_activation = True
             transcript = getattr(result.transcript, "text", "") if result.transcript is not None else ""
             turn_id: str | None = None
             if result.false_activation:
