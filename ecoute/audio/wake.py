@@ -1,0 +1,211 @@
+"""Wake-word detection: the only thing a device runs on audio before it is woken.
+
+Engines are small protocols chosen by name (``settings.wake_engine``):
+``micro`` (pymicro-wakeword, the default, ~1 ms per second of audio) and ``open``
+(pyopen-wakeword, ~20x the CPU, misses different voices). ``settings.wake_model`` is a
+shipped model name (alexa, hey_jarvis, hey_mycroft, okay_nabu) or the path of a custom
+model (.json for micro, .tflite for open). A stream keeps its own model state, so one
+stream serves one audio source; detectors are cheap to create (a few ms).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Protocol
+
+from ecoute.audio.io import Audio
+from ecoute.config import Settings
+from ecoute.errors import BadInput
+
+RATE = 16000
+BYTES_PER_S = RATE * 2
+#: After the first firing, keep scoring this long to report the peak score (the
+#: server's stricter check compares against the peak, not the first crossing).
+PEAK_WINDOW_S = 0.3
+
+
+@dataclass(frozen=True)
+class WakeResult:
+    fired: bool
+    score: float
+    #: Seconds from the start of the audio to when the detector fired, i.e. about
+    #: when the wake word ended; the request starts after it.
+    end_s: float | None
+
+
+class WakeStream(Protocol):
+    """Incremental detection on 16 kHz 16-bit mono PCM."""
+
+    def feed(self, pcm: bytes) -> Iterator[tuple[float, float]]:
+        """Yield (seconds since stream start, probability) for each decision the model makes."""
+        ...
+
+
+class WakeDetector(Protocol):
+    name: str
+    model: str
+    threshold: float
+
+    def stream(self) -> WakeStream: ...
+
+    def detect(self, audio: Audio) -> WakeResult: ...
+
+
+class _Base:
+    name = ""
+    model = ""
+    threshold = 0.5
+    chunk_bytes = 320
+
+    def stream(self) -> WakeStream:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def detect(self, audio: Audio) -> WakeResult:
+        """Run a fresh stream over ``audio``; stop shortly after the first firing."""
+        stream = self.stream()
+        pcm = audio.pcm16()
+        best, fired_at = 0.0, None
+        for offset in range(0, len(pcm), self.chunk_bytes):
+            for t, prob in stream.feed(pcm[offset : offset + self.chunk_bytes]):
+                best = max(best, prob)
+                if fired_at is None and prob > self.threshold:
+                    fired_at = t
+            if fired_at is not None and offset / BYTES_PER_S > fired_at + PEAK_WINDOW_S:
+                break
+        return WakeResult(fired_at is not None, round(best, 4), fired_at)
+
+
+class _MicroStream:
+    def __init__(self, factory: Callable[[], object]) -> None:
+        from pymicro_wakeword import MicroWakeWordFeatures
+
+        self._model = factory()
+        self._features = MicroWakeWordFeatures()
+        self._bytes = 0
+
+    def feed(self, pcm: bytes) -> Iterator[tuple[float, float]]:
+        self._bytes += len(pcm)
+        for feats in self._features.process_streaming(pcm):
+            prob = self._model.process_streaming_prob(feats)  # type: ignore[attr-defined]
+            if prob is not None:
+                yield self._bytes / BYTES_PER_S, float(prob)
+
+
+class MicroWakeDetector(_Base):
+    """pymicro-wakeword: its model's own probability cutoff and sliding window."""
+
+    name = "micro"
+
+    def __init__(self, model: str) -> None:
+        from pymicro_wakeword import MicroWakeWord, Model
+
+        shipped = {m.value: m for m in Model}
+        if model in shipped:
+            self._factory = lambda: MicroWakeWord.from_builtin(shipped[model])
+        elif model.endswith(".json") and Path(model).is_file():
+            self._factory = lambda: MicroWakeWord.from_config(model)
+        else:
+            raise BadInput(f"unknown micro wake model {model!r}; shipped: {', '.join(shipped)} or a .json path")
+        probe = self._factory()
+        self.threshold = float(probe.probability_cutoff)
+        self.model = model
+
+    def stream(self) -> WakeStream:
+        return _MicroStream(self._factory)
+
+
+class _OpenStream:
+    def __init__(self, factory: Callable[[], object], features: Callable[[], object]) -> None:
+        self._model = factory()
+        self._features = features()
+        self._bytes = 0
+
+    def feed(self, pcm: bytes) -> Iterator[tuple[float, float]]:
+        self._bytes += len(pcm)
+        for emb in self._features.process_streaming(pcm):  # type: ignore[attr-defined]
+            for prob in self._model.process_streaming(emb):  # type: ignore[attr-defined]
+                yield self._bytes / BYTES_PER_S, float(prob)
+
+
+class OpenWakeDetector(_Base):
+    """pyopen-wakeword (openWakeWord models), 0.5 threshold as upstream recommends."""
+
+    name = "open"
+    threshold = 0.5
+    chunk_bytes = 2560  # 80 ms, the model's hop
+
+    def __init__(self, model: str) -> None:
+        from pyopen_wakeword import Model, OpenWakeWord, OpenWakeWordFeatures
+
+        shipped = {m.value: m for m in Model}
+        if model in shipped:
+            self._factory = lambda: OpenWakeWord.from_builtin(shipped[model])
+        elif model.endswith(".tflite") and Path(model).is_file():
+            self._factory = lambda: OpenWakeWord.from_model(model)
+        else:
+            raise BadInput(f"unknown open wake model {model!r}; shipped: {', '.join(shipped)} or a .tflite path")
+        self._features = OpenWakeWordFeatures.from_builtin
+        self.model = model
+
+    def stream(self) -> WakeStream:
+        return _OpenStream(self._factory, self._features)
+
+
+class _EitherStream:
+    def __init__(self, streams: list[tuple[WakeStream, float]]) -> None:
+        self._streams = streams
+
+    def feed(self, pcm: bytes) -> Iterator[tuple[float, float]]:
+        # Each engine's probability is rescaled so that its own threshold maps to 0.5.
+        for stream, threshold in self._streams:
+            for t, prob in stream.feed(pcm):
+                yield t, _rescale(prob, threshold)
+
+
+def _rescale(prob: float, threshold: float) -> float:
+    if prob <= threshold:
+        return 0.5 * prob / threshold
+    return 0.5 + 0.5 * (prob - threshold) / (1.0 - threshold)
+
+
+class EitherWakeDetector(_Base):
+    """Fires when micro or open fires: they miss different voices, so together they catch more."""
+
+    name = "either"
+    threshold = 0.5
+    chunk_bytes = 2560
+
+    def __init__(self, model: str) -> None:
+        self._engines = [MicroWakeDetector(model), OpenWakeDetector(model)]
+        self.model = model
+
+    def stream(self) -> WakeStream:
+        return _EitherStream([(e.stream(), e.threshold) for e in self._engines])
+
+
+#: Engine name → detector class. Add an engine here, never an ``if`` elsewhere.
+ENGINES: dict[str, Callable[[str], WakeDetector]] = {
+    "micro": MicroWakeDetector,
+    "open": OpenWakeDetector,
+    "either": EitherWakeDetector,
+}
+
+
+@lru_cache(maxsize=8)
+def _detector(engine: str, model: str) -> WakeDetector:
+    try:
+        return ENGINES[engine](model)
+    except KeyError:
+        raise BadInput(f"unknown wake engine {engine!r}; choose one of {', '.join(ENGINES)}") from None
+
+
+def get_wake_detector(settings: Settings) -> WakeDetector:
+    return _detector(settings.wake_engine, settings.wake_model)
+
+
+def wake_phrase(settings: Settings) -> str:
+    """The words of the configured wake word ("alexa", "hey jarvis"), for the server's transcript check."""
+    return Path(settings.wake_model).stem.replace("_", " ").lower()
