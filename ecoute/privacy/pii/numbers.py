@@ -178,7 +178,13 @@ def _run_from(kinds: list[str], tokens: list[str], i: int) -> int | None:
     last = j - 1
     while last >= i:
         k = kinds[last]
-        if k in ("num", "dig") or (k == "weak" and last > i and kinds[last - 1] in ("rep", "num", "weak")):
+        if k in ("num", "dig"):
             break
+        if k == "weak" and last > i:
+            prev = last - 1
+            while prev > i and kinds[prev] == "fill":
+                prev -= 1
+            if kinds[prev] in ("rep", "num", "dig", "weak"):
+                break
         last -= 1
     return last

@@ -32,13 +32,13 @@ _PATTERNS = {
         rf"(?:,?\s+(?:à\s+)?\d{{5}}(?:\s+[A-ZÀ-Ý]{_NAME})?)?",
         re.IGNORECASE),
     "de": re.compile(
-        rf"(?<!\w)(?:[A-ZÄÖÜ]{_NAME}(?:{_DE_SUFFIX})|(?:[A-ZÄÖÜ]{_NAME}(?:er|e)?\s+)?"
+        rf"(?<!\w)(?:(?:Am|An\s+der|Im|Auf\s+dem|Zum|Zur)\s+)?(?:[A-ZÄÖÜ]{_NAME}(?:{_DE_SUFFIX})|(?:[A-ZÄÖÜ]{_NAME}(?:er|e)?\s+)?"
         rf"(?:Straße|Strasse|Weg|Platz|Allee|Gasse|Ring|Damm|Ufer|Chaussee))\s+\d{{1,4}}\s?[a-z]?\b"
         rf"(?:,?\s+(?:in\s+)?\d{{5}}(?:\s+[A-ZÄÖÜ]{_NAME})?)?"),
 }
 
 
-class AddressRecognizer(SpanRecognizer):
+class StreetAddressRecognizer(SpanRecognizer):
     ENTITY = "ADDRESS"
 
     def spans(self, text: str) -> Iterator[tuple[int, int, float, str]]:
@@ -46,5 +46,5 @@ class AddressRecognizer(SpanRecognizer):
             yield m.start(), m.end(), 0.8, "house number with a street word"
 
 
-def build(lang: str) -> AddressRecognizer:
-    return AddressRecognizer(lang)
+def build(lang: str) -> StreetAddressRecognizer:
+    return StreetAddressRecognizer(lang)

@@ -10,6 +10,8 @@ from presidio_analyzer import AnalysisExplanation, EntityRecognizer, RecognizerR
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 DIGIT_RUN = re.compile(r"(?<![\w])\d{3,}(?![\w])")
+#: Hesitations between a trigger and what it introduces ("my pin is, uh, 1234").
+FILLER = r"(?:(?:uh|um|er|erm|euh|heu|hum|äh|ähm|öh),?\s+)*"
 
 
 def has_context(text: str, start: int, pattern: re.Pattern[str] | None, window: int = 60,
@@ -36,7 +38,11 @@ def stems(options: Iterable[str]) -> re.Pattern[str]:
 
 
 class SpanRecognizer(EntityRecognizer):
-    """A recognizer whose subclasses only yield ``(start, end, score, reason)`` tuples."""
+    """A recognizer whose subclasses only yield ``(start, end, score, reason)`` tuples.
+
+    Class names must not repeat Presidio's (EmailRecognizer, PhoneRecognizer, …): its
+    registry finds predefined recognizers by class name among all subclasses.
+    """
 
     ENTITY = ""
 

@@ -47,7 +47,9 @@ class BirthDateRecognizer(SpanRecognizer):
 
     def spans(self, text: str) -> Iterator[tuple[int, int, float, str]]:
         for m in self._date.finditer(text):
-            if has_context(text, m.start(), _TRIGGERS[self.lang], window=50):
+            # "ich bin am 3. Mai 1980 geboren": the birth word may follow the date
+            if has_context(text, m.start(), _TRIGGERS[self.lang], window=50) or \
+                    _TRIGGERS[self.lang].search(text, m.end(), m.end() + 25):
                 yield m.start(), m.end(), 0.85, "date after a birth word"
 
 

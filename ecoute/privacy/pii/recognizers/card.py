@@ -22,7 +22,7 @@ _TRIGGERS = {
 _RUN = re.compile(r"(?<![\w])\d(?:[ -]?\d){11,18}(?![\w])")
 
 
-class CardRecognizer(SpanRecognizer):
+class SpokenCardRecognizer(SpanRecognizer):
     ENTITY = "CARD_NUMBER"
 
     def spans(self, text: str) -> Iterator[tuple[int, int, float, str]]:
@@ -35,5 +35,5 @@ class CardRecognizer(SpanRecognizer):
                 yield m.start(), m.end(), 0.7, "long digit run near a card word (checksum failed)"
 
 
-def build(lang: str) -> CardRecognizer:
-    return CardRecognizer(lang)
+def build(lang: str) -> SpokenCardRecognizer:
+    return SpokenCardRecognizer(lang)

@@ -30,7 +30,7 @@ def _spoken(lang: str) -> re.Pattern[str]:
     return re.compile(rf"(?<!\w)({local})\s*(?:\s(?:{_AT[lang]})\s|@)\s*{domain}(?!\w)", re.IGNORECASE)
 
 
-class EmailRecognizer(SpanRecognizer):
+class SpokenEmailRecognizer(SpanRecognizer):
     ENTITY = "EMAIL_ADDRESS"
 
     def __init__(self, lang: str) -> None:
@@ -44,5 +44,5 @@ class EmailRecognizer(SpanRecognizer):
             yield m.start(), m.end(), 0.9, "spoken email address"
 
 
-def build(lang: str) -> EmailRecognizer:
-    return EmailRecognizer(lang)
+def build(lang: str) -> SpokenEmailRecognizer:
+    return SpokenEmailRecognizer(lang)

@@ -15,7 +15,8 @@ from schwifty.exceptions import SchwiftyException
 from ecoute.privacy.pii.recognizers.base import SpanRecognizer, has_context, stems
 
 _TRIGGER = stems(["iban", "rib", "bank account", "compte", "konto", "bankverbindung", "account number"])
-_CANDIDATE = re.compile(r"(?<![\w])([A-Za-z])\s?([A-Za-z])\s?(\d\s?\d(?:\s?[A-Za-z0-9]){10,30})(?![\w])")
+#: Country code (any case: ASR may lower it), check digits, then 10–30 digits or capital letters.
+_CANDIDATE = re.compile(r"(?<![\w])[A-Za-z]\s?[A-Za-z]\s?\d\s?\d(?:\s?[A-Z0-9]){10,30}(?![\w])")
 
 
 def _valid(compact: str) -> bool:
@@ -26,17 +27,29 @@ def _valid(compact: str) -> bool:
     return True
 
 
-class IbanRecognizer(SpanRecognizer):
+def _longest_valid(candidate: str) -> int | None:
+    """Length of the longest prefix of ``candidate`` (ending on a character) that is a valid IBAN:
+    the run may have swallowed a following word or number."""
+    for end in range(len(candidate), 14, -1):
+        if candidate[end - 1].isspace():
+            continue
+        if _valid(re.sub(r"\s", "", candidate[:end]).upper()):
+            return end
+    return None
+
+
+class SpokenIbanRecognizer(SpanRecognizer):
     ENTITY = "IBAN"
 
     def spans(self, text: str) -> Iterator[tuple[int, int, float, str]]:
         for m in _CANDIDATE.finditer(text):
             compact = re.sub(r"\s", "", m.group()).upper()
-            if _valid(compact):
-                yield m.start(), m.end(), 0.95, "IBAN checksum valid"
+            end = _longest_valid(m.group())
+            if end is not None:
+                yield m.start(), m.start() + end, 0.95, "IBAN checksum valid"
             elif len(compact) >= 15 and has_context(text, m.start(), _TRIGGER, window=60):
                 yield m.start(), m.end(), 0.7, "IBAN-shaped run near an account word (checksum failed)"
 
 
-def build(lang: str) -> IbanRecognizer:
-    return IbanRecognizer(lang)
+def build(lang: str) -> SpokenIbanRecognizer:
+    return SpokenIbanRecognizer(lang)

@@ -25,7 +25,7 @@ _VALIDATORS = ((nir.is_valid, (15,)), (idnr.is_valid, (11,)), (ssn.is_valid, (9,
 _RUN = re.compile(r"(?<![\w])\d(?:[ -]?[\dAB]){8,16}(?![\w])", re.IGNORECASE)
 
 
-class NationalIdRecognizer(SpanRecognizer):
+class NationalIdCheckRecognizer(SpanRecognizer):
     ENTITY = "NATIONAL_ID"
 
     def spans(self, text: str) -> Iterator[tuple[int, int, float, str]]:
@@ -41,5 +41,5 @@ class NationalIdRecognizer(SpanRecognizer):
                 yield m.start(), m.end(), 0.7, "digit run after an id word (check failed)"
 
 
-def build(lang: str) -> NationalIdRecognizer:
-    return NationalIdRecognizer(lang)
+def build(lang: str) -> NationalIdCheckRecognizer:
+    return NationalIdCheckRecognizer(lang)

@@ -13,21 +13,23 @@ from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
-from ecoute.privacy.pii.recognizers.base import SpanRecognizer
+from ecoute.privacy.pii.recognizers.base import FILLER, SpanRecognizer
 
 _NAMES_DIR = Path(__file__).resolve().parent.parent / "names"
-_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+#: A word; an apostrophe ends it, so "Olivia's" is "Olivia".
+_WORD = re.compile(r"[^\W\d_][\w-]*")
 
 #: Triggers after which the next one or two words are a name; "strong" ones accept lower case.
 _TRIGGERS = {
     "en": (r"call|phone|ring|text|message|tell|ask|remind|email|invite|meet|visit|pay|send money to"
-           r"|with|from|for|to|and", r"my name is|my name's|name is|this is|i am called|it's|speaking to"),
+           r"|it's|this is|i'm|i am", r"my name is|my name's|name is|i am called|i'm called|speaking to"),
     "fr": (r"appelle|appeler|appelez|rappelle|rappeler|téléphone à|dis à|dire à|demande à|écris à|écrire à"
-           r"|message à|envoie à|préviens|invite|avec|chez|pour|de la part de|et",
-           r"je m['’]appelle|mon nom est|mon nom c['’]est|moi c['’]est|c['’]est|ici"),
-    "de": (r"ruf|rufe|anrufen|sag|sage|schreib|schreibe|nachricht an|erinnere|mit|für|bei|und|an",
-           r"ich heiße|ich heisse|mein name ist|hier ist|hier spricht|ich bin"),
+           r"|message à|envoie à|préviens|invite|c['’]est|ici|de la part de",
+           r"je m['’]appelle|mon nom est|mon nom c['’]est|moi c['’]est"),
+    "de": (r"nachricht an|hier ist|ich bin|von", r"ich heiße|ich heisse|mein name ist|hier spricht"),
 }
+#: German capitalises every noun, so a capitalised word is a name only after these verbs.
+_DE_VERBS = r"ruf|rufe|schreib|schreibe|sag|sage|frag|frage|erinnere|grüß|grüße|besuch|besuche"
 _TITLES = (r"mr|mrs|ms|miss|dr|doctor|professor|monsieur|madame|mademoiselle|mme|mlle|docteur|maître"
            r"|herr|herrn|frau|doktor")
 _STOP = frozenset(
@@ -40,7 +42,9 @@ _STOP = frozenset(
     lundi mardi mercredi jeudi vendredi samedi dimanche
     mich dich ihn sie uns euch ihm ihr der die das den dem ein eine einen mein meine dein deine sein seine
     mama papa oma opa bruder schwester frau mann sohn tochter alle morgen heute jetzt bitte noch mal
-    montag dienstag mittwoch donnerstag freitag samstag sonntag an am zu im in bei""".split()
+    montag dienstag mittwoch donnerstag freitag samstag sonntag an am zu im in bei bescheid hallo
+    uh um er erm euh heu hum äh ähm öh à au aux de du des
+    mr mrs ms miss dr doctor professor monsieur madame mademoiselle mme mlle docteur herr herrn doktor""".split()
 )
 
 
@@ -62,14 +66,15 @@ def _is_name_like(word: str, lang: str, *, strong: bool) -> bool:
     return word[0].isupper() and lang != "de"  # German capitalises every noun
 
 
-class PersonRecognizer(SpanRecognizer):
+class PersonContextRecognizer(SpanRecognizer):
     ENTITY = "PERSON"
 
     def __init__(self, lang: str) -> None:
         super().__init__(lang)
         weak, strong = _TRIGGERS[lang]
-        self._weak = re.compile(rf"(?<!\w)(?:{weak})\s+", re.IGNORECASE)
-        self._strong = re.compile(rf"(?<!\w)(?:{strong})\s+", re.IGNORECASE)
+        self._weak = re.compile(rf"(?<!\w)(?:{weak}),?\s+{FILLER}", re.IGNORECASE)
+        self._strong = re.compile(rf"(?<!\w)(?:{strong}),?\s+{FILLER}", re.IGNORECASE)
+        self._de_verb = re.compile(rf"(?<!\w)(?:{_DE_VERBS})\s+(?:bitte\s+|mal\s+)?{FILLER}", re.IGNORECASE)
         self._title = re.compile(rf"(?<!\w)(?:{_TITLES})\.?\s+", re.IGNORECASE)
         self._de_call = re.compile(r"(?<!\w)ruf(?:e)?\s+((?:[^\W\d_][\w-]*\s+){1,2}?)an\b", re.IGNORECASE)
 
@@ -81,18 +86,28 @@ class PersonRecognizer(SpanRecognizer):
                 span = self._name_at(text, m.end(), strong=strong)
                 if span:
                     yield span[0], span[1], 0.85 if strong else 0.7, reason
-        for m in self._de_call.finditer(text):
-            if self.lang == "de":
+        if self.lang == "de":
+            for m in self._de_call.finditer(text):
                 name = m.group(1).strip()
                 if name.lower().split()[0] not in _STOP:
                     yield m.start(1), m.start(1) + len(name), 0.85, "'ruf X an'"
+            for m in self._de_verb.finditer(text):
+                w = _WORD.match(text, m.end())
+                if w and w.group()[0].isupper() and w.group().lower() not in _STOP:
+                    yield w.start(), self._extend(text, w.end(), any_capital=True), 0.7, "capitalised word after 'sag/schreib'"
         for m in _WORD.finditer(text):
             w = m.group()
-            if w[0].isupper() and w.lower() in name_list("first_names") and w.lower() not in _STOP:
-                end = self._extend(text, m.end())
-                yield m.start(), end, 0.65, "capitalised common first name"
-            elif w[0].isupper() and w.lower() in name_list("surnames") and w.lower() not in _STOP:
-                yield m.start(), m.end(), 0.55, "capitalised common surname"
+            low = w.lower()
+            if not w[0].isupper() or low in _STOP:
+                continue
+            if low in name_list("first_names"):
+                yield m.start(), self._extend(text, m.end()), 0.65, "capitalised common first name"
+            elif low in name_list("surnames"):
+                before = re.compile(r"([^\W\d_][\w-]*)[ \t]+$").search(text, 0, m.start())
+                start = m.start()
+                if before and before.group(1)[0].isupper() and before.group(1).lower() not in _STOP:
+                    start = before.start(1)  # "Wiebke Schneider": a first name we do not know
+                yield start, m.end(), 0.6, "capitalised common surname"
 
     def _name_at(self, text: str, pos: int, *, strong: bool) -> tuple[int, int] | None:
         m = _WORD.match(text, pos)
@@ -102,7 +117,7 @@ class PersonRecognizer(SpanRecognizer):
             return None
         return m.start(), self._extend(text, m.end())
 
-    def _extend(self, text: str, end: int) -> int:
+    def _extend(self, text: str, end: int, *, any_capital: bool = False) -> int:
         """Take one following capitalised word as a surname ("Marie Dupont")."""
         m = re.compile(r"[ \t]+([^\W\d_][\w'’-]*)").match(text, end)
         if not m:
@@ -110,10 +125,10 @@ class PersonRecognizer(SpanRecognizer):
         nxt = m.group(1)
         if nxt.lower() in _STOP or not nxt[0].isupper():
             return end
-        if self.lang == "de" and nxt.lower() not in name_list("surnames"):
+        if self.lang == "de" and not any_capital and nxt.lower() not in name_list("surnames"):
             return end
         return m.end()
 
 
-def build(lang: str) -> PersonRecognizer:
-    return PersonRecognizer(lang)
+def build(lang: str) -> PersonContextRecognizer:
+    return PersonContextRecognizer(lang)

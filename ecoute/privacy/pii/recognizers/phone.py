@@ -16,14 +16,14 @@ from ecoute.privacy.pii.recognizers.base import SpanRecognizer, has_context, ste
 
 REGION = {"en": "US", "fr": "FR", "de": "DE"}
 _TRIGGERS = {
-    "en": stems(["phone", "number", "call", "mobile", "cell", "reach me", "text me", "dial", "ring"]),
-    "fr": stems(["téléphone", "numéro", "portable", "appelle", "joindre", "tel", "fixe", "compose"]),
-    "de": stems(["telefon", "nummer", "handy", "ruf", "anrufen", "erreichbar", "mobil", "festnetz", "wähl"]),
+    "en": stems(["phone", "number", "call", "mobile", "cell", "reach me", "text me", "dial", "ring", "contact"]),
+    "fr": stems(["téléphone", "numéro", "portable", "appelle", "joindre", "tel", "fixe", "compose", "contact"]),
+    "de": stems(["telefon", "nummer", "handy", "ruf", "anrufen", "erreichbar", "mobil", "festnetz", "wähl", "kontakt"]),
 }
 _RUN = re.compile(r"(?<![\w])\+?\d(?:[ ./-]?\d){6,14}(?![\w])")
 
 
-class PhoneRecognizer(SpanRecognizer):
+class SpokenPhoneRecognizer(SpanRecognizer):
     ENTITY = "PHONE_NUMBER"
 
     def spans(self, text: str) -> Iterator[tuple[int, int, float, str]]:
@@ -44,5 +44,5 @@ class PhoneRecognizer(SpanRecognizer):
                 yield m.start(), m.end(), 0.6, "digit run after a phone word"
 
 
-def build(lang: str) -> PhoneRecognizer:
-    return PhoneRecognizer(lang)
+def build(lang: str) -> SpokenPhoneRecognizer:
+    return SpokenPhoneRecognizer(lang)
