@@ -1,18 +1,89 @@
-"""Dataset lineage hooks called by deletion and erasure (filled in by the learning loop).
+"""Dataset lineage hooks called by deletion and erasure.
 
 ``mark_tasks_removed`` is called, in the deleting transaction, with the ids of review
-tasks whose source recording was deleted or whose owner was erased; the learning loop
-marks every dataset version containing one of them stale and schedules a rebuild.
+tasks whose source recording was deleted or whose owner was erased. It
+
+- drops the content of those tasks' items in every dataset version (it was already
+  unreadable once the task key went; dropping the ciphertext too leaves nothing behind),
+  keeping the task id so the lineage — *which* versions held it — is still known;
+- marks every version that contained one of them stale: it refuses training until rebuilt;
+- takes the tasks out of the support of pending template proposals, withdrawing those left
+  with too little support;
+- schedules the rebuild (job stage ``ecoute.improve.datasets:rebuild_stale``) when a job
+  queue is available; otherwise the next ``rebuild_stale`` run or eval does it.
 """
 
 from __future__ import annotations
 
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from ecoute.store.schema.datasets import DatasetItem, DatasetVersion, TemplateProposal
 
-def mark_tasks_removed(session: Session, task_ids: list[str]) -> int:
-    """Mark dataset versions containing ``task_ids`` stale; returns how many were marked.
+REBUILD_STAGE = "ecoute.improve.datasets:rebuild_stale"
+_CHUNK = 500
 
-    No dataset tables exist until the learning loop lands, so nothing can contain them yet.
-    """
-    return 0
+
+def mark_tasks_removed(session: Session, task_ids: list[str], *, reason: str = "source deleted or erased") -> int:
+    """Mark dataset versions containing ``task_ids`` stale; returns how many were newly marked."""
+    ids = sorted(set(task_ids))
+    if not ids:
+        return 0
+    version_ids: set[str] = set()
+    for i in range(0, len(ids), _CHUNK):
+        chunk = ids[i : i + _CHUNK]
+        version_ids.update(session.execute(
+            select(DatasetItem.version_id).where(DatasetItem.task_id.in_(chunk)).distinct()
+        ).scalars())
+        session.execute(
+            update(DatasetItem).where(DatasetItem.task_id.in_(chunk))
+            .values(removed=True, content_ct=None, asr_ct=None, audio_blob=None)
+            .execution_options(synchronize_session=False)
+        )
+    marked = 0
+    if version_ids:
+        result = session.execute(
+            update(DatasetVersion)
+            .where(DatasetVersion.id.in_(sorted(version_ids)), DatasetVersion.stale.is_(False))
+            .values(stale=True, stale_reason=f"{len(ids)} task(s) removed: {reason}")
+            .execution_options(synchronize_session=False)
+        )
+        marked = result.rowcount or 0
+    _withdraw_support(session, set(ids))
+    if marked:
+        _schedule_rebuild(session)
+    # The bulk updates bypassed the identity map: refresh our rows only, never the caller's.
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, (DatasetItem, DatasetVersion)):
+            session.expire(obj)
+    return marked
+
+
+def _withdraw_support(session: Session, removed: set[str]) -> None:
+    from ecoute.improve.proposals import MIN_SUPPORT
+
+    for proposal in session.execute(
+        select(TemplateProposal).where(TemplateProposal.status == "pending")
+    ).scalars():
+        support = [t for t in proposal.support_tasks or [] if t not in removed]
+        if len(support) != len(proposal.support_tasks or []):
+            proposal.support_tasks = support
+            proposal.support = len(support)
+            if len(support) < MIN_SUPPORT:
+                proposal.status = "withdrawn"
+                proposal.note = "its supporting reviews were removed"
+
+
+def _schedule_rebuild(session: Session) -> None:
+    """Enqueue the rebuild in the same transaction when the platform's job queue exists."""
+    try:
+        from ecoute import jobs  # type: ignore[attr-defined]
+    except ImportError:
+        return
+    enqueue = getattr(jobs, "enqueue", None)
+    if enqueue is None:
+        return
+    try:
+        enqueue(session, REBUILD_STAGE)
+    except TypeError:  # a queue with another calling convention: the periodic run catches up
+        return

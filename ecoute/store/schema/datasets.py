@@ -59,8 +59,13 @@ class DatasetItem(Base):
     intent: Mapped[str | None] = mapped_column(String(64))
     #: train | test, fixed by a hash of the task id so a task never changes side.
     split: Mapped[str] = mapped_column(String(8), default="train")
-    #: Sealed with the task key: {"transcript", "asr_transcript", "intent", "slots"}.
+    #: The agreed annotation's payload (corrected transcript, slots), copied as ciphertext:
+    #: it stays sealed with the task key, so building a dataset needs no key at all.
     content_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: Id of the annotation the payload came from (part of its associated data).
+    annotation_id: Mapped[str | None] = mapped_column(String(32))
+    #: The task's redacted ASR transcript (what the assistant heard), copied sealed likewise.
+    asr_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
     #: The task's prepared (bleeped, disguised) audio, by reference: never copied.
     audio_blob: Mapped[str | None] = mapped_column(String(200))
     #: Set when the task was removed after this version was built; content is dropped then.
@@ -111,6 +116,8 @@ class TemplateProposal(Base):
     new_intent: Mapped[bool] = mapped_column(Boolean, default=False)
     support: Mapped[int] = mapped_column(Integer, default=0)
     support_tasks: Mapped[list] = mapped_column(JSON, default=list)
+    #: {slot: "number" | "text"}: lets an accepted file define a list no loaded file defines.
+    slot_types: Mapped[dict] = mapped_column(JSON, default=dict)
     #: pending | accepted | rejected | withdrawn
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     decided_by: Mapped[str | None] = mapped_column(String(32))

@@ -1,0 +1,289 @@
+"""Sentence-template proposals from requests the assistant got wrong or could not handle.
+
+For each training example whose corrected transcript the assistant does not map to the
+reviewers' intent, the transcript is turned into a hassil template: slot values are
+replaced by their slot (``{shopping_list_item}``, ``{timer_minutes}``), characters that
+mean something in hassil syntax are dropped. A candidate is kept only if
+
+- compiled together with every sentence file the assistant loads, it recognises the
+  transcript it came from with the reviewers' intent *and* slots, and
+- it does not change the answer on any example the assistant already got right
+  (a wildcard-only template would swallow everything: this is what stops it), and
+- at least ``MIN_SUPPORT`` different reviewed tasks produced it — a template written from
+  one person's one sentence could carry that sentence into every installation.
+
+A review lead accepts or rejects proposals on the improvement page; accepted ones are
+written to ``<extra_sentences_dir>/<lang>/improve_accepted.yaml``, which the assistant's
+intents module loads after its own files, and the intent cache is cleared so the next
+request is recognised with them.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import re
+from collections import defaultdict
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from hassil import Intents, recognize_best
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ecoute.config import Settings
+from ecoute.errors import BadInput, NotFound
+from ecoute.improve.datasets import Example
+from ecoute.store.schema.base import utcnow
+from ecoute.store.schema.datasets import TemplateProposal
+
+MIN_SUPPORT = 2
+ACCEPTED_FILE = "improve_accepted.yaml"
+#: Characters with a meaning in hassil templates; a transcript never needs them.
+_SYNTAX = re.compile(r"[()\[\]{}<>|;:]")
+MAX_REGRESSION_CHECK = 300
+
+
+def extra_dir(settings: Settings) -> Path:
+    """Where accepted templates go: the assistant's extra sentence directory (created if unset)."""
+    configured = getattr(settings, "extra_sentences_dir", "") or ""
+    return Path(configured) if configured else settings.data_dir / "sentences"
+
+
+def sentence_files(settings: Settings, language: str) -> list[Path]:
+    from ecoute.assistant.intents import sentence_files as files
+
+    return files(language, extra_dir(settings))
+
+
+def sentences_version(settings: Settings, language: str) -> str:
+    """A digest of every sentence file the assistant loads for ``language`` (the eval's x-axis)."""
+    digest = hashlib.sha256()
+    for path in sentence_files(settings, language):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def recognize(settings: Settings, text: str, language: str):
+    """The assistant's own recogniser, with the extra sentence directory it loads in production."""
+    from ecoute.assistant.intents import recognize as assistant_recognize
+
+    return assistant_recognize(text, language, extra_dir=extra_dir(settings))
+
+
+def reload_assistant() -> None:
+    """Forget compiled intents so the next request sees newly written sentence files."""
+    from ecoute.assistant import intents
+
+    intents.load_intents.cache_clear()
+
+
+# -- turning a transcript into a template ---------------------------------------------------
+
+def _digitise(text: str, language: str) -> str:
+    try:
+        from text_to_num import alpha2digit
+
+        return alpha2digit(text, language, threshold=3)
+    except Exception:  # unsupported language or odd input: keep the words (hassil matches both)
+        return text
+
+
+def templatize(transcript: str, slots: dict, language: str) -> str | None:
+    """A hassil template for ``transcript`` with each slot value replaced by its slot."""
+    from ecoute.assistant.intents import normalise
+
+    text = _SYNTAX.sub(" ", normalise(transcript))
+    if any(isinstance(v, (int, float)) and not isinstance(v, bool) for v in slots.values()):
+        text = _digitise(text, language)
+    for name, value in sorted(slots.items(), key=lambda kv: -len(str(kv[1]))):
+        if not re.fullmatch(r"[a-z_][a-z0-9_]*", str(name)):
+            return None
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            number = str(int(value)) if float(value).is_integer() else str(value)
+            pattern = rf"(?<![\d.]){re.escape(number)}(?![\d.])"
+        else:
+            pattern = rf"\b{re.escape(str(value).strip().lower())}\b"
+        text, count = re.subn(pattern, "{" + name + "}", text, count=1)
+        if count == 0:
+            return None
+    text = " ".join(text.split())
+    literal = re.sub(r"\{[^}]*\}", " ", text).strip()
+    if not literal:
+        return None  # slots only: would match anything
+    return text
+
+
+# -- checking a candidate against the real recogniser ----------------------------------------
+
+@lru_cache(maxsize=8)
+def _base_dict(files: tuple[str, ...]) -> dict:
+    from hassil.util import merge_dict
+
+    merged: dict = {}
+    for path in files:
+        merge_dict(merged, yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {})
+    return merged
+
+
+def slot_types(slots: dict) -> dict[str, str]:
+    return {str(k): "number" if isinstance(v, (int, float)) and not isinstance(v, bool) else "text"
+            for k, v in slots.items()}
+
+
+def _list_for(kind: str) -> dict:
+    # A slot no loaded file defines (a new intent): numbers as a range, anything else free text.
+    return {"range": {"from": 0, "to": 100000}} if kind == "number" else {"wildcard": True}
+
+
+def _missing_lists(defined: dict, types: dict[str, str]) -> dict:
+    return {name: _list_for(kind) for name, kind in types.items() if name not in defined}
+
+
+def _with_templates(settings: Settings, language: str, templates: list[tuple[str, str]],
+                    types: dict[str, str] | None = None) -> Intents:
+    merged = copy.deepcopy(_base_dict(tuple(str(p) for p in sentence_files(settings, language))))
+    merged.setdefault("language", language)
+    intents = merged.setdefault("intents", {})
+    for intent, template in templates:
+        intents.setdefault(intent, {}).setdefault("data", []).append({"sentences": [template]})
+    lists = merged.setdefault("lists", {})
+    lists.update(_missing_lists(lists, types or {}))
+    return Intents.from_dict(merged)
+
+
+def _norm_slots(slots: dict) -> dict:
+    out = {}
+    for k, v in slots.items():
+        if isinstance(v, float) and v.is_integer():
+            v = int(v)
+        out[str(k)] = v.strip().lower() if isinstance(v, str) else v
+    return out
+
+
+def _matches(intents: Intents, text: str, language: str, intent: str | None, slots: dict) -> bool:
+    from ecoute.assistant.intents import normalise
+
+    result = recognize_best(normalise(text), intents, language=language)
+    if result is None or result.intent.name != intent:
+        return False
+    got = _norm_slots({k: e.value for k, e in result.entities.items()})
+    return got == _norm_slots(slots)
+
+
+def handled_correctly(settings: Settings, example: Example) -> bool:
+    match = recognize(settings, example.transcript, example.language)
+    return match is not None and match.intent == example.intent
+
+
+def known_intents(settings: Settings, language: str) -> set[str]:
+    from ecoute.assistant.intents import load_intents
+
+    return set(load_intents(language, str(extra_dir(settings))).intents)
+
+
+# -- proposals ------------------------------------------------------------------------------
+
+def propose(session: Session, settings: Settings, examples: list[Example], *,
+            min_support: int = MIN_SUPPORT) -> list[TemplateProposal]:
+    """Create (or refresh) pending proposals from ``examples``; returns the pending ones touched.
+
+    ``examples`` come from :func:`ecoute.improve.datasets.load_examples`, which refuses a
+    stale dataset: a proposal is never drawn from removed data.
+    """
+    misses: dict[tuple[str, str, str], list[Example]] = defaultdict(list)
+    correct: dict[str, list[Example]] = defaultdict(list)
+    for ex in examples:
+        if not ex.intent or not ex.transcript:
+            continue
+        if handled_correctly(settings, ex):
+            correct[ex.language].append(ex)
+            continue
+        template = templatize(ex.transcript, ex.slots, ex.language)
+        if template is not None:
+            misses[(ex.language, ex.intent, template)].append(ex)
+
+    touched = []
+    for (language, intent, template), support in sorted(misses.items()):
+        task_ids = sorted({ex.task_id for ex in support})
+        if len(task_ids) < min_support:
+            continue
+        existing = session.execute(select(TemplateProposal).where(
+            TemplateProposal.language == language, TemplateProposal.intent == intent,
+            TemplateProposal.template == template)).scalar_one_or_none()
+        if existing is not None and existing.status != "pending":
+            continue
+        types = slot_types(support[0].slots)
+        intents = _with_templates(settings, language, [(intent, template)], types)
+        if not all(_matches(intents, ex.transcript, language, intent, ex.slots) for ex in support):
+            continue
+        broken = [ex for ex in correct[language][:MAX_REGRESSION_CHECK]
+                  if not _matches(intents, ex.transcript, language, ex.intent, ex.slots)
+                  and _matches(_with_templates(settings, language, []), ex.transcript, language,
+                               ex.intent, ex.slots)]
+        if broken:
+            continue
+        if existing is None:
+            existing = TemplateProposal(language=language, intent=intent, template=template,
+                                        new_intent=intent not in known_intents(settings, language),
+                                        day=utcnow().date().isoformat(), status="pending")
+            session.add(existing)
+        existing.support_tasks = task_ids
+        existing.slot_types = types
+        existing.support = len(task_ids)
+        touched.append(existing)
+    session.flush()
+    return touched
+
+
+def pending(session: Session, language: str | None = None) -> list[TemplateProposal]:
+    query = select(TemplateProposal).where(TemplateProposal.status == "pending")
+    if language:
+        query = query.where(TemplateProposal.language == language)
+    return list(session.execute(query.order_by(TemplateProposal.support.desc(), TemplateProposal.id)).scalars())
+
+
+def decide(session: Session, settings: Settings, proposal_id: str, *, accept: bool, staff_id: str) -> TemplateProposal:
+    """A lead's decision. Accepting writes the language's accepted-template file and reloads intents."""
+    proposal = session.get(TemplateProposal, proposal_id)
+    if proposal is None:
+        raise NotFound(f"no template proposal {proposal_id!r}")
+    if proposal.status != "pending":
+        raise BadInput(f"proposal {proposal_id[:8]} is already {proposal.status}")
+    proposal.status = "accepted" if accept else "rejected"
+    proposal.decided_by = staff_id
+    session.flush()
+    if accept:
+        write_accepted(session, settings, proposal.language)
+    return proposal
+
+
+def write_accepted(session: Session, settings: Settings, language: str) -> Path:
+    """Regenerate ``<extra>/<lang>/improve_accepted.yaml`` from every accepted proposal (idempotent)."""
+    accepted = session.execute(select(TemplateProposal).where(
+        TemplateProposal.language == language, TemplateProposal.status == "accepted"
+    ).order_by(TemplateProposal.intent, TemplateProposal.template)).scalars().all()
+    by_intent: dict[str, list[str]] = defaultdict(list)
+    types: dict[str, str] = {}
+    for p in accepted:
+        by_intent[p.intent].append(p.template)
+        types.update(p.slot_types or {})
+    doc: dict = {"language": language,
+                 "intents": {intent: {"data": [{"sentences": sentences}]} for intent, sentences in by_intent.items()}}
+    others = [f for f in sentence_files(settings, language) if f.name != ACCEPTED_FILE]
+    defined = _base_dict(tuple(str(f) for f in others)).get("lists", {})
+    used = {name: kind for name, kind in types.items()
+            if any("{" + name + "}" in t for ts in by_intent.values() for t in ts)}
+    if lists := _missing_lists(defined, used):
+        doc["lists"] = lists
+    folder = extra_dir(settings) / language
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / ACCEPTED_FILE
+    tmp = path.with_suffix(".yaml.tmp")
+    header = "# Written by the learning loop (ecoute improve): templates accepted by a review lead.\n"
+    tmp.write_text(header + yaml.safe_dump(doc, allow_unicode=True, sort_keys=True), encoding="utf-8")
+    tmp.replace(path)
+    _base_dict.cache_clear()
+    reload_assistant()
+    return path
