@@ -53,7 +53,8 @@ def time_stretch(x: np.ndarray, factor: float, *, frame_len: int = 512) -> np.nd
     omega = 2.0 * np.pi * np.arange(n_bins) * hop / frame_len  # expected advance per hop
 
     steps = np.arange(0.0, n_frames - 1, 1.0 / factor)
-    i0 = np.floor(steps).astype(int)
+    steps = steps[steps < n_frames - 1]  # a float step may overshoot the last pair
+    i0 = np.minimum(np.floor(steps).astype(int), n_frames - 2)
     frac = (steps - i0)[:, None]
     mag = np.abs(spec)
     out_mag = (1.0 - frac) * mag[i0] + frac * mag[i0 + 1]
