@@ -182,7 +182,7 @@ def reviewed_task(
         intents.append(intent)
         ann_id = new_id()
         kind = "sensitive" if sensitive else "label"
-        payload = {"transcript": request.text, "intent": intent, "slots": request.slots}
+        payload = {"transcript": request.text, "slots": request.slots}
         session.add(Annotation(id=ann_id, task_id=task_id, reviewer_id=staff.id, kind=kind, intent=intent,
                                sensitive_category="health" if sensitive else None,
                                payload_ct=seal_annotation(task_key, task_id, ann_id, payload)))

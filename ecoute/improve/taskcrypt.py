@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from ecoute.review import tasks as review_tasks
 from ecoute.store import crypto
 from ecoute.store.schema.owner import ReviewLink
 from ecoute.store.vault import Actor, KeyDestroyed, Vault
@@ -25,8 +26,8 @@ ACTOR = Actor.system("improve")
 
 
 def task_aad(task_id: str, kind: str) -> bytes:
-    """Associated data of a blob sealed with a task key (task id and kind, no owner)."""
-    return crypto.aad_for("task", task_id, kind)
+    """Associated data of a blob sealed with a task key: the review pipeline's own convention."""
+    return review_tasks.task_aad(task_id, kind)
 
 
 @dataclass
@@ -67,28 +68,29 @@ def _gold_key(session: Session, task_id: str) -> bytes | None:
     return row.task_key if row is not None else None
 
 
-def content_aad(task_id: str) -> bytes:
-    """AAD of a task's prepared content (redacted transcript, slots, entity types)."""
-    return task_aad(task_id, "content")
-
-
-def annotation_aad(task_id: str, annotation_id: str) -> bytes:
-    """AAD of one annotation's payload: bound to its task and to the annotation itself."""
-    return task_aad(task_id, f"annotation:{annotation_id}")
+def _annotation_kind(annotation_id: str) -> str:
+    return f"annotation:{annotation_id}"
 
 
 def open_content(task_key: bytes, task_id: str, blob: bytes) -> dict:
-    return json.loads(crypto.open_sealed(task_key, blob, content_aad(task_id)))
+    """A task's prepared content: {"transcript" (redacted ASR text), "slots", "entities"}."""
+    return json.loads(review_tasks.open_for_task(task_key, task_id, "content", blob))
 
 
 def open_annotation(task_key: bytes, task_id: str, annotation_id: str, blob: bytes) -> dict:
-    return json.loads(crypto.open_sealed(task_key, blob, annotation_aad(task_id, annotation_id)))
+    """One annotation's payload: {"transcript" (corrected), "slots"}; the intent is a column."""
+    return json.loads(review_tasks.open_for_task(task_key, task_id, _annotation_kind(annotation_id), blob))
+
+
+def open_audio(task_key: bytes, task_id: str, blob: bytes) -> bytes:
+    """The prepared (bleeped, disguised) clip of a task, as WAV bytes."""
+    return review_tasks.open_for_task(task_key, task_id, "audio", blob)
 
 
 def seal_content(task_key: bytes, task_id: str, value: dict) -> bytes:
-    return crypto.seal(task_key, json.dumps(value, ensure_ascii=False).encode(), content_aad(task_id))
+    return review_tasks.seal_for_task(task_key, task_id, "content", json.dumps(value, ensure_ascii=False).encode())
 
 
 def seal_annotation(task_key: bytes, task_id: str, annotation_id: str, value: dict) -> bytes:
-    return crypto.seal(task_key, json.dumps(value, ensure_ascii=False).encode(),
-                       annotation_aad(task_id, annotation_id))
+    return review_tasks.seal_for_task(task_key, task_id, _annotation_kind(annotation_id),
+                                      json.dumps(value, ensure_ascii=False).encode())
