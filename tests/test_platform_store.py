@@ -216,3 +216,28 @@ def test_no_plaintext_of_platform_content_at_rest(store: Store):
         for table in ("turns", "skill_state", "audit_entries", "owners"):
             for row in session.execute(text(f"SELECT * FROM {table}")):
                 assert secret not in repr(row)
+
+
+def test_auto_delete_enforced_by_the_runners_periodic_sweep(sqlite_store: Store):
+    import time
+
+    store = sqlite_store
+    _, alice, bob = household(store)
+    now = datetime.now(UTC)
+    old = add_turn(store, alice, "from long ago", created_at=now - timedelta(days=40))
+    recent = add_turn(store, alice, "from this week", created_at=now - timedelta(days=3))
+    bobs_old = add_turn(store, bob, "bob keeps everything", created_at=now - timedelta(days=400))
+    with store.session() as session:
+        rec.set_auto_delete(session, session.get(Owner, alice), "custom", "30")
+    runner = InlineJobRunner(store, sweep_interval_s=0.2)
+    runner.start()
+    try:
+        deadline = time.monotonic() + 60
+        while runner.completed.get("retention_sweep", 0) < 1:
+            assert time.monotonic() < deadline and not runner.failures, runner.failures
+            time.sleep(0.05)
+    finally:
+        runner.stop()
+    with store.session() as session:
+        assert session.get(Turn, old) is None
+        assert session.get(Turn, recent) is not None and session.get(Turn, bobs_old) is not None
