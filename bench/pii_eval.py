@@ -122,7 +122,20 @@ def main() -> None:
                      for x in res])
     t_base = time.process_time() - t0
 
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from pii_heldout import rows as heldout_rows
+
+    held = heldout_rows()
+    held_ours = [[{"type": e.type, "start": e.start, "end": e.end} for e in find_entities(r["text"], r["lang"])]
+                 for r in held]
+    held_base = [[{"type": ANCHOR_TYPES.get(x.entity_type, x.entity_type), "start": x.start, "end": x.end}
+                  for x in anchor.analyze(r["text"], language=r["lang"], score_threshold=0.5)] for r in held]
+
     result = {"sentences": len(rows), "ours": score(rows, ours), "anchor_presidio_default": score(rows, base),
+              "heldout_sentences": len(held), "heldout_ours": score(held, held_ours),
+              "heldout_anchor": score(held, held_base),
               "cpu_seconds": {"ours": round(t_ours, 3), "anchor": round(t_base, 3)},
               "cpu_ratio_ours_vs_anchor": round(t_ours / t_base, 2)}
     for lang in ("en", "fr", "de"):
@@ -134,11 +147,15 @@ def main() -> None:
             table.add_row(t, str(st["gold"]), str(st["recall"]), str(st["masked"]), str(st["precision"]),
                           str(a.get("recall")), str(a.get("masked")), str(a.get("precision")))
         console.print(table)
+    for lang in ("en", "fr", "de"):
+        o, a = result["heldout_ours"][lang]["_all"], result["heldout_anchor"][lang]["_all"]
+        console.print(f"held-out {lang}: ours recall {o['recall']} masked {o['masked']} precision {o['precision']}"
+                      f" | anchor recall {a['recall']} masked {a['masked']} precision {a['precision']}")
     console.print(f"CPU time ours/anchor on {len(rows)} sentences: {result['cpu_ratio_ours_vs_anchor']}× "
                   f"({t_ours:.2f} s vs {t_base:.2f} s)")
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
-    misses = [(r["id"], r["text"], o) for r, o in zip(rows, ours)
+    misses = [(r["id"], r["text"], o) for r, o in zip(rows + held, ours + held_ours)
               if {(g["type"], g["start"]) for g in r["entities"]} != {(p["type"], p["start"]) for p in o}]
     (OUT.parent / "pii_eval_misses.txt").write_text(
         "".join(f"{i}\t{t}\t{o}\n" for i, t, o in misses), encoding="utf-8")

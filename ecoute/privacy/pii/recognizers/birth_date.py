@@ -48,7 +48,8 @@ class BirthDateRecognizer(SpanRecognizer):
     def spans(self, text: str) -> Iterator[tuple[int, int, float, str]]:
         for m in self._date.finditer(text):
             # "ich bin am 3. Mai 1980 geboren": the birth word may follow the date
-            if has_context(text, m.start(), _TRIGGERS[self.lang], window=50) or \
+            # the window ends at the date's end: "née le 3 juillet" has "le" inside the match
+            if has_context(text, m.end(), _TRIGGERS[self.lang], window=50 + m.end() - m.start()) or \
                     _TRIGGERS[self.lang].search(text, m.end(), m.end() + 25):
                 yield m.start(), m.end(), 0.85, "date after a birth word"
 

@@ -24,17 +24,16 @@ _PASSWORD = {
     "de": r"passwort|kennwort",
 }
 _NOT_SECRET = r"(?:zip|postal|post|area|country|dress|source|code\s+postal|postleitzahl)\s+$"
-_LINK = {
-    "en": r"(?:\s+(?:is|was|will\s+be|are|it's|should\s+be))?\s*[:,]?\s*" + FILLER,
-    "fr": r"(?:\s+(?:c['’ ]est|est|sera|était|:))?\s*[:,]?\s*" + FILLER,
-    "de": r"(?:\s+(?:ist|lautet|war|wäre))?\s*[:,]?\s*" + FILLER,
+_VERBS = {
+    "en": r"is|was|will\s+be|are|it's|it\s+is|should\s+be",
+    "fr": r"c['’ ]est|est|sera|était",
+    "de": r"ist|lautet|war|wäre",
 }
+_SEP = r"\s*[:,]?\s*" + FILLER
+#: Between the trigger and the secret: hesitations, then optionally a verb ("code, um, it's 2580").
+_LINK = {lang: rf"{_SEP}(?:(?:{verbs})(?!\w){_SEP})?" for lang, verbs in _VERBS.items()}
 #: The same, but the verb is required: only then may a code be words ("the door code is tiger 42").
-_VERB_LINK = {
-    "en": r"\s+(?:is|was|will\s+be|it's|should\s+be)\s*[:,]?\s*" + FILLER,
-    "fr": r"\s+(?:c['’ ]est|est|sera|était)\s*[:,]?\s*" + FILLER,
-    "de": r"\s+(?:ist|lautet|war|wäre)\s*[:,]?\s*" + FILLER,
-}
+_VERB_LINK = {lang: rf"{_SEP}(?:{verbs})(?!\w){_SEP}" for lang, verbs in _VERBS.items()}
 _STOP_WORDS = {"and", "but", "so", "please", "et", "mais", "merci", "und", "aber", "bitte", "then", "puis", "dann"}
 
 
