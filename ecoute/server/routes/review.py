@@ -64,14 +64,18 @@ def _refusal(session: Session, err: EcouteError) -> int:
 
 def _api(session: Session, work: Callable[[], Any]) -> Response:
     try:
-        return JSONResponse(work())
+        result = work()
+        session.commit()  # acknowledged means committed (and audited) before the answer leaves
+        return JSONResponse(result)
     except EcouteError as err:
         return JSONResponse({"detail": str(err)}, status_code=_refusal(session, err))
 
 
 def _page(request: Request, session: Session, work: Callable[[], Response]) -> Response:
     try:
-        return work()
+        response = work()
+        session.commit()
+        return response
     except EcouteError as err:
         status = _refusal(session, err)
         return templates.TemplateResponse(request, "review/error.html", {"message": str(err), "status": status},
@@ -175,6 +179,7 @@ def task_audio(task_id: str, staff: Staff = Depends(reviewer_or_lead), session: 
     """The prepared clip, decrypted by the key broker for the reviewer holding the task (audited)."""
     try:
         wav = stream_clip(session, _vault(session, store), staff, task_id)
+        session.commit()  # the audit entry of this play is durable before a byte is served
     except EcouteError as err:
         return JSONResponse({"detail": str(err)}, status_code=_refusal(session, err))
     return Response(wav, media_type="audio/wav", headers=AUDIO_HEADERS)
@@ -255,6 +260,7 @@ def lead_audio(task_id: str, staff: Staff = Depends(lead_only), session: Session
                store: Store = Depends(get_store)) -> Response:
     try:
         wav = lead_ops.escalation_audio(session, _vault(session, store), staff, task_id)
+        session.commit()
     except EcouteError as err:
         return JSONResponse({"detail": str(err)}, status_code=_refusal(session, err))
     return Response(wav, media_type="audio/wav", headers=AUDIO_HEADERS)
@@ -321,8 +327,12 @@ def _owner_review(session: Session, store: Store, owner: Owner) -> dict:
 @router.get("/privacy/review", response_class=HTMLResponse)
 def owner_review_page(request: Request, notice: str = "", owner: Owner = Depends(current_owner),
                       session: Session = Depends(db_session), store: Store = Depends(get_store)) -> Response:
-    return templates.TemplateResponse(request, "review/owner.html", {
-        "owner": owner, "lang": owner.language, "review": _owner_review(session, store, owner), "notice": notice[:40]})
+    def render() -> Response:
+        return templates.TemplateResponse(request, "review/owner.html", {
+            "owner": owner, "lang": owner.language, "review": _owner_review(session, store, owner),
+            "notice": notice[:40]})
+
+    return _page(request, session, render)
 
 
 @router.post("/privacy/review/opt-in")
