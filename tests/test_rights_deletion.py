@@ -13,7 +13,19 @@ from ecoute.store.schema.review import Annotation, ReviewTask
 from ecoute.store.store import Store
 from ecoute.store.vault import Actor
 
-from test_rights_support import binary_values, capture_dek, decryptable_with, make_owner, make_task, make_turn, staff
+from test_rights_support import (
+    binary_values,
+    capture_dek,
+    decryptable_with,
+    decryptable_with_task_key,
+    make_dataset_item,
+    make_owner,
+    make_task,
+    make_turn,
+    staff,
+    task_key_of,
+    task_kinds,
+)
 
 
 def test_delete_cascades_to_review_zone_and_leaves_nothing_decryptable(store: Store):
@@ -94,3 +106,25 @@ def test_crash_after_commit_leaves_a_tombstone_that_the_purge_finishes(sqlite_st
         assert purge_tombstones(session, store.blobs) == 0
         assert session.scalar(select(func.count()).select_from(BlobTombstone)) == 0
     assert not store.blobs.exists(key)
+
+
+def test_deletion_reaches_dataset_membership(store: Store):
+    from ecoute.store.schema.datasets import DatasetItem, DatasetVersion
+
+    ana = make_owner(store)
+    reviewer = staff(store)
+    turn = make_turn(store, ana)
+    task = make_task(store, ana, turn, reviewer)
+    task_key = task_key_of(store, ana, task)
+    kinds = task_kinds(store, task)
+    version_id, item_id = make_dataset_item(store, task, task_key)
+    assert decryptable_with_task_key(task_key, task, kinds, binary_values(store))  # the scanner sees them before
+    with store.vault_session() as (session, vault):
+        report = delete_turns(session, vault, owner_id=ana, turn_ids=[turn], actor=Actor.owner(ana))
+        assert report.datasets_marked == 1
+    with store.session() as session:
+        version, item = session.get(DatasetVersion, version_id), session.get(DatasetItem, item_id)
+        assert version.stale and item.removed and item.content_ct is None
+        assert session.get(ReviewLink, task) is None  # the only place the task key lived
+    # even someone who kept the task key finds nothing left to open
+    assert decryptable_with_task_key(task_key, task, kinds, binary_values(store)) == []

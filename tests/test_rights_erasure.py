@@ -12,7 +12,8 @@ from ecoute.config import Settings
 from ecoute.privacy import audit
 from ecoute.privacy.erasure import STEPS, erase_owner, request_erasure, resume_erasures, run_erasure
 from ecoute.privacy.export import export_owner
-from ecoute.store.schema.owner import DataSubjectRequest, LoginSession, Owner, Turn
+from ecoute.store.schema.datasets import DatasetVersion
+from ecoute.store.schema.owner import DataSubjectRequest, LoginSession, Owner, ReviewLink, Turn
 from ecoute.store.schema.review import Annotation, ReviewTask
 from ecoute.store.store import Store
 from ecoute.store.turns import read_turn
@@ -22,11 +23,15 @@ from test_rights_support import (
     binary_values,
     capture_dek,
     decryptable_with,
+    decryptable_with_task_key,
+    make_dataset_item,
     make_owner,
     make_task,
     make_turn,
     mentions,
     staff,
+    task_key_of,
+    task_kinds,
 )
 
 
@@ -60,6 +65,11 @@ def test_erasure_removes_everything_and_gives_a_receipt(store: Store, tmp_path):
     export_owner(store, ana, tmp_path / "before.zip")
     dek = capture_dek(store, ana)
     with store.session() as session:
+        task = session.execute(select(ReviewLink.task_id).where(ReviewLink.owner_id == ana)).scalars().first()
+    task_key = task_key_of(store, ana, task)
+    kinds = task_kinds(store, task)
+    version_id, _item = make_dataset_item(store, task, task_key)
+    with store.session() as session:
         session.add(LoginSession(token_hash="h" * 64, subject_kind="owner", subject_id=ana,
                                  expires_at=session.get(Owner, ana).created_at))
     receipt = erase_owner(store, ana, actor=Actor.owner(ana))
@@ -68,6 +78,10 @@ def test_erasure_removes_everything_and_gives_a_receipt(store: Store, tmp_path):
     assert receipt["deleted"]["consents"] == 1 and receipt["deleted"]["login_sessions"] == 1
     assert receipt["key_destroyed_at"] <= receipt["completed_at"]
     _assert_gone(store, ana, turns, dek)
+    assert receipt["deleted"]["datasets_marked"] == 1
+    assert decryptable_with_task_key(task_key, task, kinds, binary_values(store)) == []
+    with store.session() as session:
+        assert session.get(DatasetVersion, version_id).stale
     with store.vault_session() as (session, vault):  # Ben is untouched
         assert session.scalar(select(func.count()).select_from(Turn).where(Turn.owner_id == ben)) == 3
         assert read_turn(vault, session.get(Turn, bens[0]), actor=Actor.owner(ben), purpose="t").transcript

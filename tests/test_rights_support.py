@@ -19,6 +19,7 @@ from ecoute.store.schema.owner import Consent, Owner, PartnerHandoff, ReviewLink
 from ecoute.store.schema.review import Annotation, ReviewTask, Staff
 from ecoute.store.store import Store
 from ecoute.store.turns import TurnContent, save_turn
+from ecoute.store.vault import Actor
 
 PASSWORD = "correct horse battery"
 
@@ -64,25 +65,27 @@ def staff(store: Store, role: str = "reviewer") -> str:
 
 
 def make_task(store: Store, owner_id: str, turn_id: str, reviewer_id: str, *, annotated: bool = True) -> str:
-    """A prepared review task for one turn, as the review pipeline stores it."""
+    """A prepared review task for one turn, sealed the way ``ecoute.review.tasks`` seals them."""
+    from ecoute.review.tasks import audio_blob_key, seal_for_task
+
     task_id = new_id()
     with store.vault_session() as (session, vault):
         task_key, wrapped = vault.new_task_key(owner_id, task_id)
-        blob_key = f"review/tasks/{task_id}/audio"
-        store.blobs.put(blob_key, crypto.seal(task_key, b"prepared clip", crypto.aad_for("task", task_id, "audio")))
+        blob_key = audio_blob_key(task_id)
+        store.blobs.put(blob_key, seal_for_task(task_key, task_id, "audio", b"prepared clip"))
         session.add(ReviewTask(id=task_id, language="en", status="done" if annotated else "pending",
                                audio_blob=blob_key, created_week="2026-W48",
-                               content_ct=crypto.seal(task_key, b'{"transcript": "redacted"}',
-                                                      crypto.aad_for("task", task_id, "content"))))
+                               content_ct=seal_for_task(task_key, task_id, "content", b'{"transcript": "redacted"}')))
         session.add(ReviewLink(task_id=task_id, owner_id=owner_id,
                                turn_ref_ct=vault.seal(owner_id, task_id, "turn-ref", turn_id.encode()),
                                turn_tag=vault.item_tag(owner_id, turn_id), wrapped_task_key=wrapped))
         session.flush()
         if annotated:
-            payload = json.dumps({"transcript": "corrected text", "intent": "HassGetWeather"}).encode()
-            session.add(Annotation(task_id=task_id, reviewer_id=reviewer_id, kind="label", intent="HassGetWeather",
-                                   payload_ct=crypto.seal(task_key, payload,
-                                                          crypto.aad_for("task", task_id, "annotation"))))
+            ann_id = new_id()
+            payload = json.dumps({"transcript": "corrected text", "slots": {}}).encode()
+            session.add(Annotation(id=ann_id, task_id=task_id, reviewer_id=reviewer_id, kind="label",
+                                   intent="HassGetWeather",
+                                   payload_ct=seal_for_task(task_key, task_id, f"annotation:{ann_id}", payload)))
     return task_id
 
 
@@ -146,3 +149,52 @@ def mentions(store: Store, needle: str) -> list[str]:
 def owner_status(store: Store, owner_id: str) -> str | None:
     with store.session() as session:
         return session.execute(select(Owner.status).where(Owner.id == owner_id)).scalar_one_or_none()
+
+
+def task_key_of(store: Store, owner_id: str, task_id: str) -> bytes:
+    """The task key, as someone who unwrapped it before the deletion would hold it (test only)."""
+    with store.vault_session() as (session, vault):
+        link = session.get(ReviewLink, task_id)
+        return vault.unwrap_task_key(owner_id, task_id, link.wrapped_task_key, actor=Actor.owner(owner_id),
+                                     purpose="test")
+
+
+def make_dataset_item(store: Store, task_id: str, task_key: bytes) -> tuple[str, str]:
+    """A dataset version holding the task's reviewed content, as the learning loop builds it."""
+    from ecoute.review.tasks import seal_for_task
+    from ecoute.store.schema.datasets import DatasetItem, DatasetVersion
+
+    with store.session() as session:
+        version = DatasetVersion(name=f"eval-{new_id()[:6]}", version=1, built_day="2026-11-28", item_count=1,
+                                 lineage_digest="0" * 64)
+        session.add(version)
+        session.flush()
+        item = DatasetItem(version_id=version.id, task_id=task_id, language="en", intent="HassGetWeather",
+                           content_ct=seal_for_task(task_key, task_id, "dataset-item",
+                                                    b'{"transcript": "corrected text"}'))
+        session.add(item)
+        session.flush()
+        return version.id, item.id
+
+
+def task_kinds(store: Store, task_id: str) -> list[str]:
+    """Every kind of ciphertext sealed with this task's key (taken before a deletion)."""
+    with store.session() as session:
+        notes = session.execute(select(Annotation.id).where(Annotation.task_id == task_id)).scalars().all()
+    return ["audio", "content", "dataset-item", *(f"annotation:{n}" for n in notes)]
+
+
+def decryptable_with_task_key(task_key: bytes, task_id: str, kinds: list[str],
+                              values: list[tuple[str, bytes]]) -> list[str]:
+    """Stored values that still open with a (leaked) task key: prepared clip, content, annotations, items."""
+    from ecoute.review.tasks import open_for_task
+
+    hits = []
+    for where, value in values:
+        for kind in kinds:
+            try:
+                open_for_task(task_key, task_id, kind, value)
+            except crypto.DecryptionError:
+                continue
+            hits.append(f"{where} ({kind})")
+    return hits

@@ -231,7 +231,7 @@ def _spooled_json_array(spool: IO[bytes]) -> Iterator[bytes]:
 
 def _annotations(session: Session, vault: Vault, owner_id: str, turn_by_tag: Callable[[str], str | None]) -> list:
     """Review work derived from the owner's recordings, opened via the task keys in their links."""
-    from ecoute.improve.taskcrypt import annotation_aad
+    from ecoute.review.tasks import open_for_task  # the review pipeline owns the sealing convention
 
     me = Actor.owner(owner_id)
     out = []
@@ -243,15 +243,12 @@ def _annotations(session: Session, vault: Vault, owner_id: str, turn_by_tag: Cal
         for note in notes:
             payload = None
             if note.payload_ct is not None:
-                for aad in (annotation_aad(link.task_id, note.id), crypto.aad_for("task", link.task_id, "annotation")):
-                    try:
-                        payload = json.loads(crypto.open_sealed(task_key, note.payload_ct, aad))
-                        break
-                    except crypto.DecryptionError:
-                        continue
-                else:
+                try:
+                    payload = json.loads(open_for_task(task_key, link.task_id, f"annotation:{note.id}",
+                                                       note.payload_ct))
+                except crypto.DecryptionError:
                     raise ExportAborted(f"an annotation of review task {link.task_id} does not authenticate with "
-                                        "this owner's task key; the export was aborted")
+                                        "this owner's task key; the export was aborted") from None
             out.append({"task": link.task_id, "recording": turn_by_tag(link.turn_tag), "kind": note.kind,
                         "intent": note.intent, "sensitive_category": note.sensitive_category,
                         "day": note.created_at.date().isoformat(), "payload": payload})
