@@ -65,8 +65,7 @@ def verify(transcript: Transcript, phrase: str, *, wake_score: float, min_score:
     n = split_wake(words, phrase)
     if n == 0:
         return Verdict(False, "transcript_does_not_start_with_wake_word", "")
-    request = " ".join(words[n:]).strip(" ,.;:!?")
-    request = re.sub(r"^[,.;:!?\s]+", "", request)
+    request = " ".join(words[n:]).lstrip(" ,.;:!?-")
     if not speech_after or not request:
         return Verdict(False, "no_speech_after_wake_word", "", n)
     return Verdict(True, None, request, n)
