@@ -13,7 +13,7 @@ from ecoute.privacy import audit
 from ecoute.privacy.erasure import STEPS, erase_owner, request_erasure, resume_erasures, run_erasure
 from ecoute.privacy.export import export_owner
 from ecoute.store.schema.datasets import DatasetVersion
-from ecoute.store.schema.owner import DataSubjectRequest, LoginSession, Owner, ReviewLink, Turn
+from ecoute.store.schema.owner import DataSubjectRequest, LoginSession, Owner, ReviewerExposure, ReviewLink, Turn
 from ecoute.store.schema.review import Annotation, ReviewTask
 from ecoute.store.store import Store
 from ecoute.store.turns import read_turn
@@ -72,10 +72,14 @@ def test_erasure_removes_everything_and_gives_a_receipt(store: Store, tmp_path):
     with store.session() as session:
         session.add(LoginSession(token_hash="h" * 64, subject_kind="owner", subject_id=ana,
                                  expires_at=session.get(Owner, ana).created_at))
+    with store.vault_session() as (session, vault):  # a reviewer was given one of Ana's clips
+        session.add(ReviewerExposure(reviewer_id=reviewer, owner_tag=vault.owner_tag(ana)))
+        session.add(ReviewerExposure(reviewer_id=reviewer, owner_tag=vault.owner_tag(ben)))
     receipt = erase_owner(store, ana, actor=Actor.owner(ana))
     assert receipt["deleted"]["turns"] == 5 and receipt["deleted"]["recordings"] == 5
     assert receipt["deleted"]["review_tasks"] == 2 and receipt["deleted"]["partner_handoffs"] == 2
     assert receipt["deleted"]["consents"] == 1 and receipt["deleted"]["login_sessions"] == 1
+    assert receipt["deleted"]["reviewer_exposure"] == 1
     assert receipt["key_destroyed_at"] <= receipt["completed_at"]
     _assert_gone(store, ana, turns, dek)
     assert receipt["deleted"]["datasets_marked"] == 1
@@ -87,6 +91,7 @@ def test_erasure_removes_everything_and_gives_a_receipt(store: Store, tmp_path):
         assert read_turn(vault, session.get(Turn, bens[0]), actor=Actor.owner(ben), purpose="t").transcript
         assert session.scalar(select(func.count()).select_from(ReviewTask)) == 2
         assert session.scalar(select(func.count()).select_from(Annotation)) == 2
+        assert session.scalar(select(func.count()).select_from(ReviewerExposure)) == 1  # Ben's
         request = session.execute(select(DataSubjectRequest).where(DataSubjectRequest.kind == "erasure")).scalar_one()
         assert request.status == "done" and request.receipt == receipt
     # a second erasure of the same account is refused, not repeated

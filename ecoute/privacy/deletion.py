@@ -201,7 +201,9 @@ def delete_turns(session: Session, vault: Vault, *, owner_id: str, turn_ids: lis
     report.task_ids = task_ids
     report.datasets_marked = mark_tasks_removed(session, task_ids) if task_ids else 0
     report.blob_keys = schedule_blob_deletion(session, vault.blobs, blob_keys)
-    vault.audit(actor, action="delete", purpose=purpose, owner_id=owner_id,
+    # the owner acting is recorded as "self": the chain outlives an erasure and must not keep their id
+    shown = Actor("self", "owner", actor.details) if actor.role == "owner" else actor
+    vault.audit(shown, action="delete", purpose=purpose, owner_id=owner_id,
                 item_id=wanted[0] if len(wanted) == 1 else None,
                 details={"kind": "turn", "count": len(wanted), "review_tasks": len(task_ids)})
     session.flush()

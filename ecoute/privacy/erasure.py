@@ -24,7 +24,15 @@ from ecoute.errors import BadInput, NotFound
 from ecoute.privacy.deletion import purge_tombstones, remove_tasks, schedule_blob_deletion
 from ecoute.store.schema import Base
 from ecoute.store.schema.base import utcnow
-from ecoute.store.schema.owner import DataSubjectRequest, Device, LoginSession, Owner, ReviewLink, Turn
+from ecoute.store.schema.owner import (
+    DataSubjectRequest,
+    Device,
+    LoginSession,
+    Owner,
+    ReviewerExposure,
+    ReviewLink,
+    Turn,
+)
 from ecoute.store.schema.review import ReviewTask
 from ecoute.store.store import Store
 from ecoute.store.vault import Actor, Vault
@@ -73,7 +81,11 @@ def request_erasure(store: Store, owner_id: str, *, actor: Actor, checkpoint: Ch
         # logged out everywhere at once: an erasing account cannot act any more
         logged_out = session.execute(delete(LoginSession).where(LoginSession.subject_kind == "owner",
                                                                 LoginSession.subject_id == owner_id)).rowcount or 0
-        counts = {"login_sessions": logged_out} if logged_out else {}
+        # which reviewer heard this owner when: keyed by a tag only the owner's key can compute,
+        # so these rows must go now, while the key still exists
+        exposure = session.execute(delete(ReviewerExposure).where(
+            ReviewerExposure.owner_tag == vault.owner_tag(owner_id))).rowcount or 0
+        counts = {k: v for k, v in (("login_sessions", logged_out), ("reviewer_exposure", exposure)) if v}
         request = DataSubjectRequest(owner_id=owner_id, kind="erasure", status="pending",
                                      progress={"done": [], "counts": counts})
         session.add(request)
