@@ -209,15 +209,16 @@ def remove_orphan_blobs(store: Store) -> int:
     Run when the server starts, before it accepts turns. With several server instances on
     one database, run it from one of them only (an instance mid-ingest has such a blob).
     """
+    candidates = [key for key in store.blobs.keys("owners/") if _AUDIO_BLOB.match(key)]
     removed = 0
     with store.session() as session:
-        for key in list(store.blobs.keys("owners/")):
-            if not _AUDIO_BLOB.match(key):
-                continue
-            referenced = session.execute(select(Turn.id).where(Turn.audio_blob == key)).first()
-            if referenced is None:
-                store.blobs.delete(key)
-                removed += 1
+        for i in range(0, len(candidates), 500):  # IN lists well under SQLite's parameter limit
+            chunk = candidates[i : i + 500]
+            referenced = set(session.execute(select(Turn.audio_blob).where(Turn.audio_blob.in_(chunk))).scalars())
+            for key in chunk:
+                if key not in referenced:
+                    store.blobs.delete(key)
+                    removed += 1
     if removed:
         log.warning("removed %d audio blob(s) that no stored turn referenced (an interrupted ingest)", removed)
     return removed
