@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
@@ -104,6 +105,7 @@ def run(db: str, mode: str, turns: int, clients: int, wavs: list[bytes], progres
         if drop:
             drop()
     return {"db": db, "mode": mode, "turns": turns, "clients": clients, "seconds": round(seconds, 3),
+            "load_avg_1m_after": round(os.getloadavg()[0], 2),
             "turns_per_s": round(turns / seconds, 3), "answered_not_discarded": kept}
 
 

@@ -154,7 +154,6 @@ def ingest_turn(store: Store, *, device_id: str, upload: bytes, wake_score: floa
             if owner is None or owner.status != "active" or owner.household_id != device.household_id:
                 raise Conflict("no owner is selected on this device; choose one on the privacy page")
             now = utcnow()
-            device.last_seen_at = now
             context = TurnContext(
                 household_id=device.household_id, owner_id=owner.id, now=now,
                 state=DbSkillState(session, vault, owner.id),
@@ -168,6 +167,9 @@ def ingest_turn(store: Store, *, device_id: str, upload: bytes, wake_score: floa
                 result.false_activation = True
             transcript = getattr(result.transcript, "text", "") if result.transcript is not None else ""
             turn_id: str | None = None
+            # Written after the voice turn, not before: on PostgreSQL an early UPDATE would hold
+            # the device's row lock for the whole turn and serialise every other request on it.
+            device.last_seen_at = utcnow()
             if result.false_activation:
                 turn_id = record_false_activation(session, owner_id=owner.id, device_id=device.id,
                                                   wake_score=result.wake_score, at=now).id
