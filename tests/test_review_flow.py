@@ -256,3 +256,29 @@ def test_daily_cap_and_paused_reviewer(sqlite_store: Store):
         r.paused, r.paused_reason = True, "gold accuracy"
         with pytest.raises(NotYours, match="paused"):
             next_task(session, vault, store.settings, r, rng=NO_GOLD)
+
+
+def test_a_task_whose_transaction_fails_leaves_no_blob_behind(sqlite_store: Store):
+    store = sqlite_store
+    ana, dev = add_owner(store)
+    turn = add_turn(store, ana, dev)
+    with pytest.raises(RuntimeError):
+        with store.vault_session() as (session, vault):
+            from ecoute.review.tasks import create_task
+            from test_review_support import SimplePrepared, tone
+
+            create_task(session, vault, store.settings, owner_id=ana, turn_id=turn,
+                        turn_created_at=datetime.now(UTC), intent=None, slots={}, language="en",
+                        prepared=SimplePrepared(tone(), "turn on the light"))
+            assert len(list(store.blobs.keys("review/"))) == 1
+            raise RuntimeError("crash before commit")
+    assert list(store.blobs.keys("review/")) == []
+    with store.session() as session:
+        assert session.execute(select(func.count()).select_from(ReviewTask)).scalar_one() == 0
+    # and a committed task's blob survives a later rollback of another transaction
+    kept = add_task(store, ana, turn)
+    with pytest.raises(RuntimeError):
+        with store.vault_session() as (session, vault):
+            remove_tasks_for_turns(session, vault, ana, [turn])
+            raise RuntimeError("crash before commit")
+    assert task_status(store, kept) == "pending" and len(list(store.blobs.keys("review/"))) == 1

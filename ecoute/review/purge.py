@@ -31,7 +31,7 @@ def delete_blob_after_commit(session: Session, blobs: BlobStore, key: str) -> No
             for store, blob_key in sess.info.pop(_PENDING_KEY, []):
                 store.delete(blob_key)
 
-        def _after_rollback(sess: Session) -> None:
+        def _after_rollback(sess: Session, *_: object) -> None:
             sess.info.pop(_PENDING_KEY, None)
 
         event.listen(session, "after_commit", _after_commit, once=True)

@@ -172,7 +172,8 @@ def consider_turn(store: Store, turn_id: str, *, rng: random.Random | None = Non
     :func:`ecoute.review.tasks.prepare_pending` resumes.
     """
     with store.session() as session:
-        turn = session.get(Turn, turn_id)
+        # locked (PostgreSQL) so two runs of the stage for one turn cannot both sample it
+        turn = session.get(Turn, turn_id, with_for_update=True)
         if turn is None:
             return {"turn_id": turn_id, "sampled": False, "reason": "gone"}
         if turn.review_considered:

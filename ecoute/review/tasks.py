@@ -94,10 +94,30 @@ def audio_blob_key(task_id: str) -> str:
     return f"review/tasks/{task_id}/audio"
 
 
+_WRITTEN = "ecoute.review.blobs_written"
+
+
 def _put_blob_undone_on_rollback(session: Session, blobs: BlobStore, key: str, data: bytes) -> None:
-    """Write a blob now; remove it again if the transaction that references it rolls back."""
+    """Write a blob now; remove it again if the transaction that references it rolls back.
+
+    Once the transaction commits the blob is the task's and the list is forgotten, so a
+    later rollback of the same session never touches it.
+    """
+    written: list[tuple[BlobStore, str]] | None = session.info.get(_WRITTEN)
+    if written is None:
+        written = session.info[_WRITTEN] = []
+
+        def _committed(sess: Session) -> None:
+            sess.info.pop(_WRITTEN, None)
+
+        def _rolled_back(sess: Session, *_: object) -> None:
+            for store, blob_key in sess.info.pop(_WRITTEN, []):
+                store.delete(blob_key)
+
+        event.listen(session, "after_commit", _committed, once=True)
+        event.listen(session, "after_soft_rollback", _rolled_back, once=True)
     blobs.put(key, data)
-    event.listen(session, "after_soft_rollback", lambda *_: blobs.delete(key), once=True)
+    written.append((blobs, key))
 
 
 def task_key(session: Session, vault: Vault, task: ReviewTask, *, actor: Actor, purpose: str) -> bytes:
