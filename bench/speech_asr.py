@@ -1,0 +1,114 @@
+"""ASR quality and our overhead: WER per language and engine, and transcribe vs faster-whisper direct.
+
+Run by hand: .venv/bin/python bench/speech_asr.py
+Writes bench/results/speech_asr.json. The overhead anchor is faster-whisper's own
+WhisperModel.transcribe on the same files with the same options, interleaved in the
+same run (so load from other processes hits both alike).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import jiwer
+from rich.console import Console
+from rich.progress import track
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from speech_testset import items  # noqa: E402
+
+from ecoute.audio import synth  # noqa: E402
+from ecoute.audio.io import load_audio  # noqa: E402
+from ecoute.config import Settings  # noqa: E402
+from ecoute.speech import models  # noqa: E402
+from ecoute.speech.asr import get_asr  # noqa: E402
+
+OUT = Path(__file__).resolve().parent / "results" / "speech_asr.json"
+console = Console()
+_NUM = {"en": {"12": "twelve", "7": "seven", "10": "ten", "730": "seven thirty", "7:30": "seven thirty"},
+        "fr": {"12": "douze", "7": "sept", "10": "dix"}, "de": {"12": "zwölf", "7": "sieben", "10": "zehn"}}
+
+
+def norm(text: str, lang: str) -> str:
+    """Lower case, digits back to the words the voices spoke, no punctuation."""
+    text = text.lower()
+    for digits, words in sorted(_NUM[lang].items(), key=lambda kv: -len(kv[0])):
+        text = re.sub(rf"\b{re.escape(digits)}\b", words, text)
+    text = re.sub(r"[^\w' -]", " ", text).replace("-", " ")
+    return " ".join(text.split())
+
+
+def wer(refs: list[str], hyps: list[str]) -> float:
+    return round(jiwer.wer(refs, [h if h else "<empty>" for h in hyps]), 3)
+
+
+def main() -> None:
+    settings = Settings.load()
+    data = items()
+    results: dict = {"utterances": len(data), "wer": {}}
+    runs = [("faster-whisper:tiny.en", "en", settings), ("faster-whisper:base", "en", settings),
+            ("faster-whisper:base", "fr", settings), ("faster-whisper:base", "de", settings),
+            ("pocketsphinx", "en", settings.replace(asr_engine="pocketsphinx"))]
+    for name, lang, cfg in runs:
+        subset = [it for it in data if it.language == lang]
+        engine = get_asr(cfg, lang) if name != "faster-whisper:base" or lang != "en" else get_asr(cfg, "fr")
+        refs, hyps = [], []
+        for it in track(subset, description=f"{name} {lang}", console=console):
+            audio = load_audio(synth.speak(it.text, it.voice, lang=lang))
+            refs.append(norm(it.text, lang))
+            hyps.append(norm(engine.transcribe(audio, lang).text, lang))
+        results["wer"][f"{name}/{lang}"] = {"wer": wer(refs, hyps), "utterances": len(subset)}
+        console.print(name, lang, results["wer"][f"{name}/{lang}"])
+
+    # Overhead: our whole path (decode file, resample, transcribe) vs faster-whisper direct on the path.
+    from faster_whisper import WhisperModel
+
+    ours = get_asr(settings, "en")
+    direct = WhisperModel(str(models.tiny_en_dir()), device="cpu", compute_type="int8")
+    files = [synth.wake_and_request(it.text, it.voice) for it in data if it.language == "en"][:40]
+    paths = []
+    for i, audio in enumerate(files):
+        p = Path("/tmp") / f"ecoute-bench-asr-{i}.wav"
+        from ecoute.audio.io import write_wav
+
+        write_wav(p, audio)
+        paths.append(p)
+    opts = dict(language="en", beam_size=settings.asr_beam_size, temperature=0.0, word_timestamps=True,
+                condition_on_previous_text=False, vad_filter=False)
+    t_ours, t_direct, seconds = [], [], 0.0
+    for p in paths[:2]:  # warm both
+        ours.transcribe(load_audio(p)), list(direct.transcribe(str(p), **opts)[0])
+    for rep in range(2):
+        for p in track(paths, description=f"overhead pass {rep + 1}", console=console):
+            a = time.perf_counter()
+            list(direct.transcribe(str(p), **opts)[0])
+            b = time.perf_counter()
+            ours.transcribe(load_audio(p, max_seconds=settings.max_audio_seconds))
+            c = time.perf_counter()
+            t_direct.append(b - a)
+            t_ours.append(c - b)
+            seconds += sf_duration(p)
+    ratio = sum(t_ours) / sum(t_direct)
+    results["overhead"] = {
+        "files": len(paths), "passes": 2, "ratio_ours_over_direct": round(ratio, 3),
+        "median_ratio_per_file": round(statistics.median(o / d for o, d in zip(t_ours, t_direct)), 3),
+        "rtf_ours": round(sum(t_ours) / seconds, 4), "rtf_direct": round(sum(t_direct) / seconds, 4),
+    }
+    console.print(results["overhead"])
+    OUT.write_text(json.dumps(results, indent=2))
+    console.print(f"wrote {OUT}")
+
+
+def sf_duration(path: Path) -> float:
+    import soundfile as sf
+
+    return sf.info(str(path)).duration
+
+
+if __name__ == "__main__":
+    main()

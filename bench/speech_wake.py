@@ -1,0 +1,150 @@
+"""Wake-word detection: synthesised wake set, real recordings, false accepts per hour.
+
+Run by hand: .venv/bin/python bench/speech_wake.py [--minutes 30] [--engines micro,open]
+Writes bench/results/speech_wake.json. The anchor for speed is the audio's own duration
+(real-time factor), measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from rich.console import Console
+from rich.progress import Progress
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from speech_testset import REQUESTS  # noqa: E402
+
+from ecoute.audio import synth  # noqa: E402
+from ecoute.audio.io import Audio, load_audio  # noqa: E402
+from ecoute.audio.wake import get_wake_detector  # noqa: E402
+from ecoute.config import Settings  # noqa: E402
+
+REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "wake-real"
+OUT = Path(__file__).resolve().parent / "results" / "speech_wake.json"
+console = Console()
+
+
+#: Speed (words/min) and pitch variants applied to every espeak-ng voice.
+VARIANTS = [(s, p) for s in (130, 160, 190) for p in (30, 50, 70)]
+
+
+def wake_set() -> dict[str, list[Audio]]:
+    """Every voice and speed/pitch variant says "alexa" then a request (requests rotate)."""
+    out: dict[str, list[Audio]] = {}
+    for lang, voices in synth.VOICES.items():
+        variants = [synth.Voice(v.engine, v.name, s, p) for v in voices if v.engine == "espeak-ng"
+                    for s, p in VARIANTS] + [v for v in voices if v.engine != "espeak-ng"]
+        for i, voice in enumerate(variants):
+            text = REQUESTS[lang][i % len(REQUESTS[lang])][0]
+            out.setdefault(lang, []).append(synth.wake_and_request(text, voice, lang=lang))
+    return out
+
+
+def negative_stream(minutes: float, rng: np.random.Generator) -> Audio:
+    """Non-wake speech (every voice, every language, plus the real other-keyword clips) mixed with noise."""
+    clips: list[Audio] = []
+    sentences = [t for reqs in REQUESTS.values() for t, _i, _s in reqs] + [
+        "I was telling Alex about the election", "a lexicon of relaxing exercises", "the Alexandria library",
+        "Alan, can you pass the salt", "let's talk about it later", "my sister Alicia is coming",
+        "please close the window", "the exam was excellent", "electric cars are expensive",
+    ]
+    for lang, voices in synth.VOICES.items():
+        texts = [t for t, _i, _s in REQUESTS[lang]] + (sentences if lang == "en" else [])
+        for voice in voices:
+            clips += [load_audio(synth.speak(t, voice, lang=lang)) for t in texts]
+    if REAL.is_dir():
+        clips += [load_audio(p) for p in sorted((REAL / "other").glob("*.flac"))]
+    target = int(minutes * 60 * 16000)
+    parts, total = [], 0
+    while total < target:
+        clip = clips[int(rng.integers(len(clips)))].samples
+        gap = np.zeros(int(rng.uniform(0.2, 1.5) * 16000), dtype=np.float32)
+        parts += [clip, gap]
+        total += len(clip) + len(gap)
+    speech = np.concatenate(parts)[:target]
+    # Noise: white at -40 dBFS everywhere, plus louder pink-ish stretches (fan, traffic).
+    noise = rng.standard_normal(target).astype(np.float32) * 0.01
+    pink = np.cumsum(rng.standard_normal(target).astype(np.float32)) * 0.0005
+    pink -= np.convolve(pink, np.ones(1600) / 1600, mode="same")
+    return Audio(np.clip(speech + noise + pink, -1, 1).astype(np.float32))
+
+
+def count_fires(settings: Settings, audio: Audio, refractory_s: float = 2.0) -> tuple[int, float]:
+    """Stream the whole audio through one detector; count separate firings; return (fires, seconds)."""
+    detector = get_wake_detector(settings)
+    stream = detector.stream()
+    pcm = audio.pcm16()
+    fires, last = 0, -1e9
+    start = time.perf_counter()
+    step = 2560
+    for i in range(0, len(pcm), step):
+        for t, prob in stream.feed(pcm[i : i + step]):
+            if prob > detector.threshold and t - last > refractory_s:
+                fires, last = fires + 1, t
+                stream = detector.stream()  # a device restarts listening after a turn
+                break
+    return fires, time.perf_counter() - start
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--minutes", type=float, default=30.0)
+    ap.add_argument("--engines", default="micro,open,either")
+    args = ap.parse_args()
+    rng = np.random.default_rng(7)
+    engines = args.engines.split(",")
+    results: dict = {"engines": {}, "negative_minutes": args.minutes}
+    with console.status("synthesising the wake set"):
+        wakes = wake_set()
+    real_alexa = sorted((REAL / "alexa").glob("*.flac")) if REAL.is_dir() else []
+    real_other = sorted((REAL / "other").glob("*.flac")) if REAL.is_dir() else []
+    with console.status(f"building {args.minutes:.0f} min of non-wake speech and noise"):
+        negative = negative_stream(args.minutes, rng)
+    pad = lambda a: synth.concat([0.5, a, 0.5])  # noqa: E731
+    real_alexa_audio = [pad(load_audio(p)) for p in real_alexa]
+    real_other_audio = [pad(load_audio(p)) for p in real_other]
+    for engine in engines:
+        settings = Settings.load(wake_engine=engine)
+        det = get_wake_detector(settings)
+        res: dict = {}
+        with Progress(console=console) as progress:
+            total = sum(map(len, wakes.values())) + len(real_alexa_audio) + len(real_other_audio)
+            task = progress.add_task(f"{engine}: clips", total=total)
+            for lang, clips in wakes.items():
+                hits = 0
+                for clip in clips:
+                    hits += det.detect(clip).fired
+                    progress.advance(task)
+                res[f"synth_detection_{lang}"] = round(hits / len(clips), 3)
+                res[f"synth_clips_{lang}"] = len(clips)
+            hits = 0
+            for clip in real_alexa_audio:
+                hits += det.detect(clip).fired
+                progress.advance(task)
+            res["real_alexa_detection"] = round(hits / max(1, len(real_alexa_audio)), 3)
+            res["real_alexa_clips"] = len(real_alexa_audio)
+            fires = 0
+            for clip in real_other_audio:
+                fires += det.detect(clip).fired
+                progress.advance(task)
+            res["real_other_false_fires"] = fires
+            res["real_other_clips"] = len(real_other_audio)
+        with console.status(f"{engine}: streaming {args.minutes:.0f} min of non-wake audio"):
+            fires, seconds = count_fires(settings, negative)
+        res["negative_false_fires"] = fires
+        res["false_accepts_per_hour"] = round(fires / (negative.duration / 3600), 3)
+        res["rtf"] = round(seconds / negative.duration, 5)
+        results["engines"][engine] = res
+        console.print(engine, res)
+    OUT.write_text(json.dumps(results, indent=2))
+    console.print(f"wrote {OUT}")
+
+
+if __name__ == "__main__":
+    main()
