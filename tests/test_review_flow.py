@@ -282,3 +282,26 @@ def test_a_task_whose_transaction_fails_leaves_no_blob_behind(sqlite_store: Stor
             remove_tasks_for_turns(session, vault, ana, [turn])
             raise RuntimeError("crash before commit")
     assert task_status(store, kept) == "pending" and len(list(store.blobs.keys("review/"))) == 1
+
+
+def test_spacing_looks_past_a_page_of_one_owners_tasks(sqlite_store: Store, monkeypatch):
+    from ecoute.review import assignment
+
+    monkeypatch.setattr(assignment, "SCAN_LIMIT", 1)  # every candidate on its own page
+    store = sqlite_store
+    ana, dev = add_owner(store)
+    for _ in range(4):
+        add_task(store, ana, add_turn(store, ana, dev))
+    ben, bdev = add_owner(store, name="Ben")
+    bens = add_task(store, ben, add_turn(store, ben, bdev))
+    rev = add_staff(store, "r@review.example")
+    got = []
+    for _ in range(3):
+        with store.vault_session() as (session, vault):
+            r = _staff(session, rev)
+            task = next_task(session, vault, store.settings, r, rng=NO_GOLD)
+            if task is None:
+                break
+            got.append(task.id)
+            annotate.skip(session, r, task.id)
+    assert len(got) == 2 and bens in got  # one of Ana's, then Ben's; never a second of Ana's

@@ -30,7 +30,7 @@ LISTEN_PURPOSE = "review: listen to prepared clip"
 ANNOTATE_PURPOSE = "review: annotate"
 #: Assignment states that use up one of a task's ``reviews_needed``.
 ACTIVE_STATES = ("open", "done")
-#: How many candidate tasks one request looks at before giving up (keeps requests bounded).
+#: Candidate tasks read per page while looking for one the owner spacing allows.
 SCAN_LIMIT = 200
 
 
@@ -100,7 +100,8 @@ def _assign(session: Session, staff: Staff, task: ReviewTask, owner_tag: str | N
     return task
 
 
-def _candidates(session: Session, staff: Staff, *, gold: bool) -> list[ReviewTask]:
+def _candidates(session: Session, staff: Staff, *, gold: bool, after: tuple[str, str] | None = None,
+                limit: int = SCAN_LIMIT) -> list[ReviewTask]:
     mine = select(ReviewAssignment.task_id).where(ReviewAssignment.reviewer_id == staff.id)
     query = (
         select(ReviewTask)
@@ -113,9 +114,13 @@ def _candidates(session: Session, staff: Staff, *, gold: bool) -> list[ReviewTas
         )
         # oldest week first; within a week the random ids give a random order
         .order_by(ReviewTask.created_week, ReviewTask.id)
-        .limit(SCAN_LIMIT)
+        .limit(limit)
         .with_for_update(skip_locked=True)
     )
+    if after is not None:  # keyset pagination: the next page after (week, id)
+        week, task_id = after
+        query = query.where((ReviewTask.created_week > week)
+                            | ((ReviewTask.created_week == week) & (ReviewTask.id > task_id)))
     return list(session.execute(query).scalars())
 
 
@@ -141,20 +146,31 @@ def next_task(session: Session, vault: Vault, settings: Settings, staff: Staff, 
     ).scalars())
     vanished: list[str] = []
     chosen: ReviewTask | None = None
-    for task in _candidates(session, staff, gold=False):
-        link = session.get(ReviewLink, task.id)
-        if link is None:
-            vanished.append(task.id)
-            continue
-        try:
-            tag = vault.owner_tag(link.owner_id)
-        except KeyDestroyed:  # the owner was erased: the task can never be read again
-            vanished.append(task.id)
-            continue
-        if tag in exposed:
-            continue
-        chosen = _assign(session, staff, task, tag, now)
-        break
+    tags: dict[str, str | None] = {}
+    after: tuple[str, str] | None = None
+    while chosen is None:
+        page = _candidates(session, staff, gold=False, after=after)
+        for task in page:
+            link = session.get(ReviewLink, task.id)
+            if link is None:
+                vanished.append(task.id)
+                continue
+            if link.owner_id not in tags:
+                try:
+                    tags[link.owner_id] = vault.owner_tag(link.owner_id)
+                except KeyDestroyed:  # the owner was erased: the task can never be read again
+                    tags[link.owner_id] = None
+            tag = tags[link.owner_id]
+            if tag is None:
+                vanished.append(task.id)
+                continue
+            if tag in exposed:
+                continue
+            chosen = _assign(session, staff, task, tag, now)
+            break
+        if len(page) < SCAN_LIMIT:
+            break
+        after = (page[-1].created_week, page[-1].id)
     if vanished:
         delete_tasks(session, vault.blobs, vanished)
     return chosen
