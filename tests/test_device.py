@@ -143,3 +143,19 @@ def test_stdin_source_keeps_samples_whole() -> None:
 
     chunks = list(stdin_source(Dribble()))
     assert all(len(c) % 2 == 0 for c in chunks) and b"".join(chunks) == pcm
+
+
+def test_cli_reads_raw_pcm_from_stdin(stream_audio: Audio, server: _Server, tmp_path) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    exe = Path(sys.executable).with_name("ecoute")
+    env = {**os.environ, "ECOUTE_DATA_DIR": str(tmp_path), "ECOUTE_SERVER_URL": server.url}
+    proc = subprocess.run([str(exe), "device", "listen", "--stdin", "--token", TOKEN], input=stream_audio.pcm16(),
+                          capture_output=True, timeout=120, env=env)
+    assert proc.returncode == 0, proc.stderr.decode()
+    lines = [json.loads(line) for line in proc.stdout.decode().splitlines()]
+    assert len(lines) == 2 and all(line["answer"].startswith("answer ") for line in lines)
