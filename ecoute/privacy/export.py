@@ -231,12 +231,13 @@ def _spooled_json_array(spool: IO[bytes]) -> Iterator[bytes]:
 
 def _annotations(session: Session, vault: Vault, owner_id: str, turn_by_tag: Callable[[str], str | None]) -> list:
     """Review work derived from the owner's recordings, opened via the task keys in their links."""
-    from ecoute.review.tasks import open_for_task  # the review pipeline owns the sealing convention
-
     me = Actor.owner(owner_id)
     out = []
     for link in session.execute(select(ReviewLink).where(ReviewLink.owner_id == owner_id)
                                 .order_by(ReviewLink.created_at, ReviewLink.task_id)).scalars():
+        # the review pipeline owns the sealing convention; imported only when needed (it pulls scipy)
+        from ecoute.review.tasks import open_for_task
+
         task_key = _open(vault, owner_id, link.task_id, "task-key", link.wrapped_task_key, me)
         notes = session.execute(select(Annotation).where(Annotation.task_id == link.task_id)
                                 .order_by(Annotation.created_at, Annotation.id)).scalars().all()
