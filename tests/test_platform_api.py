@@ -47,6 +47,26 @@ def test_login_logout_and_pages_need_a_session(live_server, sqlite_store, home):
     assert staff.status_code == 401  # an owner is not staff
 
 
+def test_staff_login_is_a_separate_session(live_server, sqlite_store):
+    from ecoute.review.staff import create_staff
+
+    with sqlite_store.session() as session:
+        create_staff(session, sqlite_store.settings, email="officer@example.org", display_name="Olga",
+                     password="officer-pass-1", role="officer")
+    base = live_server.url
+    assert httpx.post(f"{base}/staff/login", data={"email": "officer@example.org", "password": "nope"}
+                      ).status_code == 401
+    client = httpx.Client(base_url=base, timeout=30)
+    reply = client.post("/staff/login", data={"email": "officer@example.org", "password": "officer-pass-1",
+                                              "next": "/privacy"})
+    assert reply.status_code == 303 and reply.headers["location"] == "/privacy"
+    assert "ecoute_staff" in client.cookies and "ecoute_owner" not in client.cookies
+    assert client.get("/api/v1/me/recordings").status_code == 401  # staff are not owners
+    evil = client.post("/staff/login", data={"email": "officer@example.org", "password": "officer-pass-1",
+                                             "next": "//evil.example/"})
+    assert evil.headers["location"] == "/review"  # no open redirect
+
+
 def test_other_owners_recordings_are_404_and_untouched(live_server, sqlite_store, home):
     _, alice, bob = home
     bobs = add_turn(sqlite_store, bob, "bob's private words")
