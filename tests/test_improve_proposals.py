@@ -100,3 +100,15 @@ def test_rejected_or_unsupported_proposals_are_not_written(sqlite_store, loop_se
         props.decide(session, settings, made[0].id, accept=False, staff_id="lead-1")
         assert props.propose(session, settings, examples) == []  # a rejected template is not proposed again
     assert recognize("pop bread on the list", "en", extra_dir=settings.extra_sentences_dir) is None
+
+
+def test_removed_support_withdraws_a_pending_proposal(sqlite_store, loop_settings):
+    from ecoute.improve.lineage import mark_tasks_removed
+
+    examples = _reviewed(sqlite_store, loop_settings, [_add("pop milk on the list", "milk"),
+                                                       _add("pop eggs on the list", "eggs")])
+    with sqlite_store.session() as session:
+        (made,) = props.propose(session, loop_settings, examples)
+        mark_tasks_removed(session, [examples[0].task_id])
+        assert made.status == "withdrawn" and made.support == 1
+        assert props.pending(session) == []
