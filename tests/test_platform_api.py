@@ -182,3 +182,22 @@ def test_turns_answered_stored_sealed_and_sampled(live_server, sqlite_store, hom
     client = login(base, *ALICE)
     listed = client.get("/api/v1/me/recordings").json()
     assert [r["transcript"] for r in listed if not r["false_activation"]] == [first["transcript"]]
+
+
+def test_page_forms_refuse_bad_input_with_a_reason(live_server, sqlite_store, home):
+    _, alice, _ = home
+    add_turn(sqlite_store, alice, "keep me")
+    client = login(live_server.url, *ALICE)
+    html = {"accept": "text/html"}
+    cases = [
+        ("/privacy/recordings/delete-all", {}, "tick the box"),
+        ("/privacy/recordings/delete-range", {"first": "2026-13-01", "last": "x"}, "YYYY-MM-DD"),
+        ("/privacy/recordings/delete", {}, "select at least one"),
+        ("/privacy/auto-delete", {"choice": "custom", "days": "-3"}, "number of days"),
+        ("/privacy/devices/pair", {"code": "ab"}, "6 letters"),
+    ]
+    for url, data, reason in cases:
+        reply = client.post(url, data=data, headers=html)
+        assert reply.status_code == 400 and reason in reply.text, (url, reply.text[:300])
+        assert "Nothing was changed" in reply.text
+    assert _count(sqlite_store) == 1

@@ -241,3 +241,30 @@ def test_auto_delete_enforced_by_the_runners_periodic_sweep(sqlite_store: Store)
     with store.session() as session:
         assert session.get(Turn, old) is None
         assert session.get(Turn, recent) is not None and session.get(Turn, bobs_old) is not None
+
+
+def test_a_device_submits_only_for_its_own_household(sqlite_store: Store):
+    from test_platform_support import speech_wav
+
+    from ecoute.platform.ingest import Conflict, ingest_turn
+    from ecoute.store.accounts import create_household, create_owner
+
+    store = sqlite_store
+    home, alice, _ = household(store)
+    with store.vault_session() as (session, vault):
+        other_home = create_household(session, "next door")
+        stranger = create_owner(session, vault, store.settings, other_home, display_name="Eve").id
+    dev, _ = device(store, home, alice)
+    wav = speech_wav("what time is it")
+    with store.session() as session:  # a forged row: the device points at another household's owner
+        session.get(Device, dev).selected_owner_id = stranger
+    with pytest.raises(Conflict, match="no owner is selected"):
+        ingest_turn(store, device_id=dev, upload=wav, wake_score=0.9)
+    with store.session() as session:
+        row = session.get(Device, dev)
+        row.selected_owner_id, row.muted = alice, True
+    with pytest.raises(Conflict, match="muted"):
+        ingest_turn(store, device_id=dev, upload=wav, wake_score=0.9)
+    with store.session() as session:
+        assert session.execute(select(func.count()).select_from(Turn)).scalar_one() == 0
+    assert list(store.blobs.keys("owners/")) == []
