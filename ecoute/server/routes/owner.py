@@ -8,7 +8,7 @@ before it answers, so a page never says "deleted" about something that was not.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -125,6 +125,8 @@ def privacy_page(request: Request, before: str = "", owner: Owner = Depends(curr
         before_at = datetime.fromisoformat(before) if before else None
     except ValueError:
         raise BadInput("'before' must be an ISO date and time") from None
+    if before_at is not None and before_at.tzinfo is None:
+        before_at = before_at.replace(tzinfo=UTC)
     items = rec.list_recordings(session, vault, owner.id, before=before_at)
     kept, discarded = rec.count_recordings(session, owner.id)
     devices = session.execute(select(Device).where(Device.household_id == owner.household_id)
