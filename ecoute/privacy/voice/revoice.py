@@ -10,15 +10,15 @@ become a tone for their slot, like the bleep on disguised clips.
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
 import numpy as np
 
-from ecoute.audio.io import Audio, load_audio
-from ecoute.errors import EcouteError
+from ecoute.audio.io import Audio, resample
+from ecoute.config import Settings
 from ecoute.privacy.voice.pitch import time_stretch
+from ecoute.speech.tts import get_tts
 
 #: A placeholder left by text redaction, e.g. ``<CARD_NUMBER>`` or ``[PERSON]``.
 PLACEHOLDER = re.compile(r"^[<\[][A-Z_]+[>\]][.,!?;:]*$")
@@ -27,10 +27,6 @@ WORD_RMS = 0.08
 #: A word is squeezed or stretched at most this much to fit its slot; beyond, it is cut or padded.
 MAX_STRETCH = 2.0
 TONE_HZ = 1000.0
-
-#: espeak-ng voice per language for the interim TTS (until ecoute.speech.tts lands).
-_ESPEAK_VOICES = {"en": "en-us", "fr": "fr", "de": "de"}
-
 
 class WordLike(Protocol):
     word: str
@@ -48,29 +44,10 @@ class TranscriptLike(Protocol):
 Synthesize = Callable[[str, str], Audio]
 
 
-def tts_synthesizer(settings: object | None) -> tuple[Synthesize, str]:
-    """The assistant's TTS when its module is there, else espeak-ng directly; with its name."""
-    try:
-        from ecoute.speech.tts import get_tts  # type: ignore[import-not-found]
-    except ImportError:
-        return _espeak, "espeak-ng"
-    if settings is None:
-        from ecoute.config import Settings
-
-        settings = Settings.load()
-    engine = get_tts(settings)
+def tts_synthesizer(settings: Settings | None) -> tuple[Synthesize, str]:
+    """The assistant's configured TTS (one voice for everybody), and its name."""
+    engine = get_tts(settings if settings is not None else Settings.load())
     return engine.synthesize, str(getattr(engine, "name", type(engine).__name__))
-
-
-def _espeak(text: str, language: str) -> Audio:
-    voice = _ESPEAK_VOICES.get(language, language)
-    try:
-        proc = subprocess.run(
-            ["espeak-ng", "-v", voice, "--stdout", text], check=True, capture_output=True, timeout=30
-        )
-    except (OSError, subprocess.SubprocessError) as err:
-        raise EcouteError(f"re-voicing needs espeak-ng for {language!r}: {err}") from None
-    return load_audio(proc.stdout)
 
 
 def _trim_silence(samples: np.ndarray, floor: float = 0.01) -> np.ndarray:
@@ -127,8 +104,6 @@ def revoice(
             speech = synthesize(token, language)
             samples = speech.samples.astype(np.float64)
             if speech.rate != rate:
-                from ecoute.audio.io import resample
-
                 samples = resample(samples.astype(np.float32), speech.rate, rate).astype(np.float64)
             samples = _trim_silence(samples)
             rms = np.sqrt(np.mean(samples**2)) if samples.size else 0.0
