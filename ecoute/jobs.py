@@ -102,6 +102,8 @@ class InlineJobRunner:
         self._thread = threading.Thread(target=self._work, name="ecoute-jobs", daemon=True)
         self._thread.start()
         self.resume()
+        if self.sweep_interval_s and self.sweep_interval_s > 0 and _available("retention_sweep"):
+            self.enqueue("retention_sweep")  # a server that was down past a deadline catches up now
         if self.sweep_interval_s and self.sweep_interval_s > 0:
             self._ticker = threading.Thread(target=self._tick, name="ecoute-sweep", daemon=True)
             self._ticker.start()
