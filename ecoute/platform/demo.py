@@ -163,6 +163,9 @@ def start_server(settings: Settings, store: Store):
     deadline = time.monotonic() + 60
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError(f"the server did not start on {settings.host}:{settings.port} (port in use?)")
+            from ecoute.errors import EcouteError
+
+            raise EcouteError(f"the server did not start on {settings.host}:{settings.port} "
+                              "(is the port in use? choose another with --port)")
         time.sleep(0.05)
     return app, server, thread
