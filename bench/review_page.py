@@ -47,9 +47,18 @@ from ecoute.store.turns import TurnContent, save_turn
 
 RESULTS = Path(__file__).with_name("results")
 CLIP_SECONDS = 2.0
-LAUNCH = {"executable_path": "/usr/bin/chromium", "headless": True,
-          "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                   "--disable-component-update", "--disable-sync", "--no-first-run"]}
+LAUNCH = {
+    "executable_path": "/usr/bin/chromium",
+    "headless": True,
+    "args": [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+    ],
+}
 
 
 def populate(store: Store, n: int) -> None:
@@ -63,16 +72,47 @@ def populate(store: Store, n: int) -> None:
             home = create_household(session, f"h{i}")
             owner = create_owner(session, vault, store.settings, home, display_name=f"o{i}")
             consent.opt_in(session, vault, owner.id, "api")
-            turn = save_turn(session, vault, owner_id=owner.id, device_id=None, audio_wav=wav_bytes(clip),
-                             content=TurnContent("turn on the lite", "ok", "HassTurnOn"), language="en",
-                             duration_s=CLIP_SECONDS, handled=True, confidence=0.9)
-            create_task(session, vault, store.settings, owner_id=owner.id, turn_id=turn.id,
-                        turn_created_at=turn.created_at, intent="HassTurnOn", slots={}, language="en",
-                        prepared=SimpleNamespace(audio=clip, transcript="turn on the lite", entities=[],
-                                                 disguise={"method": "disguised"},
-                                                 sensitive=SimpleNamespace(decision="allow")))
-        create_staff(session, store.settings, email="bench@review.example", display_name="bench",
-                     password="bench-password", role="reviewer", site="Bench", country="PT", languages="en")
+            turn = save_turn(
+                session,
+                vault,
+                owner_id=owner.id,
+                device_id=None,
+                audio_wav=wav_bytes(clip),
+                content=TurnContent("turn on the lite", "ok", "HassTurnOn"),
+                language="en",
+                duration_s=CLIP_SECONDS,
+                handled=True,
+                confidence=0.9,
+            )
+            create_task(
+                session,
+                vault,
+                store.settings,
+                owner_id=owner.id,
+                turn_id=turn.id,
+                turn_created_at=turn.created_at,
+                intent="HassTurnOn",
+                slots={},
+                language="en",
+                prepared=SimpleNamespace(
+                    audio=clip,
+                    transcript="turn on the lite",
+                    entities=[],
+                    disguise={"method": "disguised"},
+                    sensitive=SimpleNamespace(decision="allow"),
+                ),
+            )
+        create_staff(
+            session,
+            store.settings,
+            email="bench@review.example",
+            display_name="bench",
+            password="bench-password",
+            role="reviewer",
+            site="Bench",
+            country="PT",
+            languages="en",
+        )
 
 
 def serve(store: Store):
@@ -83,8 +123,9 @@ def serve(store: Store):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(store.settings, store), host="127.0.0.1", port=port,
-                                           log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(store.settings, store), host="127.0.0.1", port=port, log_level="warning")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:
@@ -100,8 +141,13 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=40)
     args = parser.parse_args()
     console = Console()
-    settings = Settings.load(data_dir=Path(tempfile.mkdtemp(prefix="ecoute-bench-")), argon2_time_cost=1,
-                             argon2_memory_kib=1024, review_gold_rate=0.0, review_double_fraction=0.0)
+    settings = Settings.load(
+        data_dir=Path(tempfile.mkdtemp(prefix="ecoute-bench-")),
+        argon2_time_cost=1,
+        argon2_memory_kib=1024,
+        review_gold_rate=0.0,
+        review_double_fraction=0.0,
+    )
     store = Store.open(settings)
     populate(store, args.tasks + 1)
     server, url = serve(store)

@@ -54,8 +54,14 @@ def populate(store: Store, n_turns: int, n_owners: int, rng: random.Random) -> l
     with store.vault_session() as (session, vault):
         home = create_household(session, "bench")
         for i in range(n_owners):
-            owner = create_owner(session, vault, store.settings, home, display_name=f"o{i}",
-                                 language=rng.choice(("en", "en", "fr", "de")))
+            owner = create_owner(
+                session,
+                vault,
+                store.settings,
+                home,
+                display_name=f"o{i}",
+                language=rng.choice(("en", "en", "fr", "de")),
+            )
             if i % 2 == 0:
                 consent.opt_in(session, vault, owner.id, "api")
             owners.append(owner)
@@ -65,10 +71,20 @@ def populate(store: Store, n_turns: int, n_owners: int, rng: random.Random) -> l
         owner = rng.choice(owners)
         fa = rng.random() < 0.05
         unsure = rng.random() < 0.10
-        rows.append(Turn(id=new_id(), owner_id=owner.id, created_at=t0 + timedelta(minutes=13 * i),
-                         language=owner.language, duration_s=2.0, false_activation=fa,
-                         audio_blob=None if fa else f"owners/{owner.id}/audio/bench", handled=not unsure,
-                         confidence=0.3 if unsure else 0.9, review_considered=False))
+        rows.append(
+            Turn(
+                id=new_id(),
+                owner_id=owner.id,
+                created_at=t0 + timedelta(minutes=13 * i),
+                language=owner.language,
+                duration_s=2.0,
+                false_activation=fa,
+                audio_blob=None if fa else f"owners/{owner.id}/audio/bench",
+                handled=not unsure,
+                confidence=0.3 if unsure else 0.9,
+                review_considered=False,
+            )
+        )
     with store.session() as session:
         session.add_all(rows)
     return [r.id for r in rows]
@@ -99,8 +115,14 @@ def main() -> None:
     console = Console()
     rng = random.Random(2026)
     tmp = Path(tempfile.mkdtemp(prefix="ecoute-bench-"))
-    settings = Settings.load(data_dir=tmp, argon2_time_cost=1, argon2_memory_kib=1024,
-                             database_url=args.postgres, review_gold_rate=0.0, review_double_fraction=0.0)
+    settings = Settings.load(
+        data_dir=tmp,
+        argon2_time_cost=1,
+        argon2_memory_kib=1024,
+        database_url=args.postgres,
+        review_gold_rate=0.0,
+        review_double_fraction=0.0,
+    )
     store = Store.open(settings)
     console.print(f"populating {args.turns} turns of {args.owners} owners on {store.engine.dialect.name}…")
     turn_ids = populate(store, args.turns, args.owners, rng)
@@ -127,16 +149,40 @@ def main() -> None:
         samples = session.query(ReviewSample).all()
         for s in samples:
             turn = session.get(Turn, s.turn_id)
-            create_task(session, vault, settings, owner_id=s.owner_id, turn_id=s.turn_id,
-                        turn_created_at=turn.created_at, intent="HassTurnOn", slots={}, language=s.language,
-                        prepared=SimpleNamespace(audio=clip, transcript="turn on the light", entities=[],
-                                                 disguise={"method": "disguised"},
-                                                 sensitive=SimpleNamespace(decision="allow")))
+            create_task(
+                session,
+                vault,
+                settings,
+                owner_id=s.owner_id,
+                turn_id=s.turn_id,
+                turn_created_at=turn.created_at,
+                intent="HassTurnOn",
+                slots={},
+                language=s.language,
+                prepared=SimpleNamespace(
+                    audio=clip,
+                    transcript="turn on the light",
+                    entities=[],
+                    disguise={"method": "disguised"},
+                    sensitive=SimpleNamespace(decision="allow"),
+                ),
+            )
             s.status = "task"
     with store.session() as session:
-        staff_ids = [create_staff(session, settings, email=f"r{i}@bench.example", display_name=f"r{i}",
-                                  password="bench-password", role="reviewer", site="Bench", country="PT",
-                                  languages="en,fr,de").id for i in range(3)]
+        staff_ids = [
+            create_staff(
+                session,
+                settings,
+                email=f"r{i}@bench.example",
+                display_name=f"r{i}",
+                password="bench-password",
+                role="reviewer",
+                site="Bench",
+                country="PT",
+                languages="en,fr,de",
+            ).id
+            for i in range(3)
+        ]
     assigned = 0
     with Progress(console=console) as progress:
         bar = progress.add_task("assignment", total=len(samples))
@@ -153,8 +199,11 @@ def main() -> None:
                         idle.add(staff_id)
                         continue
                     # close it as a reviewer would (the annotation itself is not assignment's cost)
-                    row = session.query(ReviewAssignment).filter_by(task_id=task.id, reviewer_id=staff_id,
-                                                                    state="open").one()
+                    row = (
+                        session.query(ReviewAssignment)
+                        .filter_by(task_id=task.id, reviewer_id=staff_id, state="open")
+                        .one()
+                    )
                     row.state, row.completed_at, task.status = "done", datetime.now(UTC), "done"
                     assigned += 1
                     progress.advance(bar)
@@ -181,8 +230,10 @@ def main() -> None:
     name = "review_sampling" + ("_postgres" if args.postgres else "") + ".json"
     (RESULTS / name).write_text(json.dumps(result, indent=2) + "\n")
     console.print_json(json.dumps(result))
-    console.print(f"sampling costs {result['sampling_over_anchor']}× the bare mark-considered anchor; "
-                  f"assignment of the {assigned} resulting tasks costs {result['assignment_over_anchor']}× it")
+    console.print(
+        f"sampling costs {result['sampling_over_anchor']}× the bare mark-considered anchor; "
+        f"assignment of the {assigned} resulting tasks costs {result['assignment_over_anchor']}× it"
+    )
 
 
 if __name__ == "__main__":

@@ -8,13 +8,12 @@ import sys
 
 import httpx
 from sqlalchemy import func, select
+from test_review_support import PASSWORD, add_owner, add_staff, add_task, add_turn, task_status
 
 from ecoute.privacy import audit
 from ecoute.review.assignment import next_task
 from ecoute.store.schema.owner import AuditEntry
 from ecoute.store.schema.review import Annotation, ReviewAssignment, Staff
-
-from test_review_support import PASSWORD, add_owner, add_staff, add_task, add_turn, task_status
 
 
 def _client(url: str, email: str) -> httpx.Client:
@@ -26,8 +25,10 @@ def _client(url: str, email: str) -> httpx.Client:
 
 def _counts(store) -> tuple[int, int, int]:
     with store.session() as session:
-        return tuple(session.execute(select(func.count()).select_from(t)).scalar_one()
-                     for t in (Annotation, ReviewAssignment, AuditEntry))
+        return tuple(
+            session.execute(select(func.count()).select_from(t)).scalar_one()
+            for t in (Annotation, ReviewAssignment, AuditEntry)
+        )
 
 
 def test_refusals_are_clear_and_change_nothing(live_server, sqlite_store):
@@ -50,8 +51,12 @@ def test_refusals_are_clear_and_change_nothing(live_server, sqlite_store):
     assert en2.post(f"/review/api/tasks/{t_en}/annotations", json={"kind": "skip"}).status_code == 403
     assert en.post(f"/review/api/tasks/{t_en}/annotations", json={"kind": "fly"}).status_code == 400
     assert en.post(f"/review/api/tasks/{t_en}/annotations", json={"kind": "escalate"}).status_code == 400
-    assert en.post(f"/review/api/tasks/{t_en}/annotations",
-                   json={"kind": "sensitive", "category": "nope"}).status_code == 400
+    assert (
+        en.post(
+            f"/review/api/tasks/{t_en}/annotations", json={"kind": "sensitive", "category": "nope"}
+        ).status_code
+        == 400
+    )
     assert en.get("/review/api/tasks/not-a-task").status_code == 404
     lead_page = en.get("/review/lead", headers={"accept": "text/html"})
     assert lead_page.status_code == 403 and "lead" in lead_page.text
@@ -98,14 +103,36 @@ def test_task_of_an_erased_owner_fails_cleanly_and_vanishes(live_server, sqlite_
 
 
 def test_cli_staff_add_refuses_bad_input_with_exit_code_2(tmp_path):
-    env = {"ECOUTE_DATA_DIR": str(tmp_path / "data"), "ECOUTE_ARGON2_TIME_COST": "1",
-           "ECOUTE_ARGON2_MEMORY_KIB": "1024", "ECOUTE_STAFF_PASSWORD": "long-enough-1", "PATH": "/usr/bin:/bin"}
-    base = [sys.executable, "-m", "ecoute.cli", "staff", "add", "--email", "r@site.example", "--role", "reviewer",
-            "--site", "Lyon", "--country", "FR"]
+    env = {
+        "ECOUTE_DATA_DIR": str(tmp_path / "data"),
+        "ECOUTE_ARGON2_TIME_COST": "1",
+        "ECOUTE_ARGON2_MEMORY_KIB": "1024",
+        "ECOUTE_STAFF_PASSWORD": "long-enough-1",
+        "PATH": "/usr/bin:/bin",
+    }
+    base = [
+        sys.executable,
+        "-m",
+        "ecoute.cli",
+        "staff",
+        "add",
+        "--email",
+        "r@site.example",
+        "--role",
+        "reviewer",
+        "--site",
+        "Lyon",
+        "--country",
+        "FR",
+    ]
     bad = subprocess.run(base + ["--languages", "en,french!"], env=env, capture_output=True, text=True)
     assert bad.returncode == 2 and "not a language code" in bad.stderr
     ok = subprocess.run(base + ["--languages", "en,fr"], env=env, capture_output=True, text=True)
     assert ok.returncode == 0 and "languages en,fr" in ok.stdout
-    stats = subprocess.run([sys.executable, "-m", "ecoute.cli", "review", "stats", "--json"], env=env,
-                           capture_output=True, text=True)
+    stats = subprocess.run(
+        [sys.executable, "-m", "ecoute.cli", "review", "stats", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert stats.returncode == 0 and '"languages": "en,fr"' in stats.stdout

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import select
+from test_review_support import PASSWORD, add_owner, add_staff, add_task, add_turn, task_status
 
 from ecoute.store.schema.review import Annotation, ReviewTask, Staff
-
-from test_review_support import PASSWORD, add_owner, add_staff, add_task, add_turn, task_status
 
 pytestmark = pytest.mark.browser
 
@@ -22,7 +21,9 @@ def _login(page, url: str, email: str) -> None:
 
 
 def _wait_playable(page) -> float:
-    page.wait_for_function("document.getElementById('clip') && document.getElementById('clip').readyState >= 1")
+    page.wait_for_function(
+        "document.getElementById('clip') && document.getElementById('clip').readyState >= 1"
+    )
     return page.evaluate("document.getElementById('clip').duration")
 
 

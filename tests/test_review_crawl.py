@@ -18,6 +18,7 @@ from urllib.parse import urljoin, urlparse
 import httpx
 import pytest
 from sqlalchemy import select
+from test_review_support import PASSWORD, add_owner, add_staff, add_turn
 
 from ecoute.privacy.pii import redact_text
 from ecoute.review.sampling import consider_turn
@@ -25,8 +26,6 @@ from ecoute.store.schema.owner import Device, Household, Owner, Turn
 from ecoute.store.schema.review import ReviewTask
 from ecoute.store.turns import read_turn
 from ecoute.store.vault import Actor
-
-from test_review_support import PASSWORD, add_owner, add_staff, add_turn
 
 pytestmark = pytest.mark.slow
 
@@ -59,24 +58,45 @@ class Links(HTMLParser):
 def _populate(store) -> dict[str, list[str]]:
     from datetime import UTC, datetime, timedelta
 
-    people = [("Anastasia Quokkington", "anastasia"), ("Bartholomew Zeppelin", "bart"),
-              ("Cordelia Wombat", "cordelia"), ("Desmond Platypus", "desmond"), ("Eulalie Narwhal", "eulalie"),
-              ("Fitzgerald Axolotl", "fitz"), ("Guinevere Pangolin", "guinevere")]
+    people = [
+        ("Anastasia Quokkington", "anastasia"),
+        ("Bartholomew Zeppelin", "bart"),
+        ("Cordelia Wombat", "cordelia"),
+        ("Desmond Platypus", "desmond"),
+        ("Eulalie Narwhal", "eulalie"),
+        ("Fitzgerald Axolotl", "fitz"),
+        ("Guinevere Pangolin", "guinevere"),
+    ]
     for i, (name, local) in enumerate(people):
         owner, device = add_owner(store, email=f"{local}@home.example", name=name)
         for j in range(2):
             text = UTTERANCES[(2 * i + j) % len(UTTERANCES)]
             at = datetime(2026, 11, 20 + i % 5, 7 + j, 13 + i, 29, tzinfo=UTC) + timedelta(seconds=i)
-            add_turn(store, owner, device, text=text, at=at, intent="HassTurnOn",
-                     slots={"name": "Zebulon Quokka"} if "Zebulon" in text else {"area": "kitchen"})
+            add_turn(
+                store,
+                owner,
+                device,
+                text=text,
+                at=at,
+                intent="HassTurnOn",
+                slots={"name": "Zebulon Quokka"} if "Zebulon" in text else {"area": "kitchen"},
+            )
     with store.session() as session:
         turn_ids = list(session.execute(select(Turn.id)).scalars())
     rng = random.Random(5)
     for turn_id in turn_ids:
         consider_turn(store, turn_id, rng=rng)
 
-    forbidden: dict[str, list[str]] = {"owner id": [], "device id": [], "household id": [], "email": [],
-                                       "owner name": [], "turn id": [], "exact time": [], "entity value": []}
+    forbidden: dict[str, list[str]] = {
+        "owner id": [],
+        "device id": [],
+        "household id": [],
+        "email": [],
+        "owner name": [],
+        "turn id": [],
+        "exact time": [],
+        "entity value": [],
+    }
     with store.vault_session() as (session, vault):
         for owner in session.execute(select(Owner)).scalars():
             forbidden["owner id"].append(owner.id)
@@ -87,24 +107,35 @@ def _populate(store) -> dict[str, list[str]]:
         for turn in session.execute(select(Turn)).scalars():
             forbidden["turn id"].append(turn.id)
             at = turn.created_at
-            forbidden["exact time"] += [at.isoformat(), at.strftime("%Y-%m-%d %H:%M"), at.strftime("%H:%M:%S"),
-                                        str(int(at.timestamp())), at.date().isoformat()]
+            forbidden["exact time"] += [
+                at.isoformat(),
+                at.strftime("%Y-%m-%d %H:%M"),
+                at.strftime("%H:%M:%S"),
+                str(int(at.timestamp())),
+                at.date().isoformat(),
+            ]
             text = read_turn(vault, turn, actor=Actor.owner(turn.owner_id), purpose="test").transcript
             for e in redact_text(text, turn.language).entities:
-                forbidden["entity value"].append(text[e.start:e.end])
-    assert len(forbidden["entity value"]) >= 9, forbidden["entity value"]  # the crawl must have something to miss
+                forbidden["entity value"].append(text[e.start : e.end])
+    assert len(forbidden["entity value"]) >= 9, forbidden[
+        "entity value"
+    ]  # the crawl must have something to miss
     return forbidden
 
 
 def _check(label: str, reply: httpx.Response, forbidden: dict[str, list[str]]) -> None:
     body = reply.content
-    headers = "\n".join(f"{k}: {v}" for k, v in reply.headers.items() if k.lower() not in ("date", "set-cookie"))
+    headers = "\n".join(
+        f"{k}: {v}" for k, v in reply.headers.items() if k.lower() not in ("date", "set-cookie")
+    )
     lowered = body.lower() + headers.lower().encode()
     for kind, values in forbidden.items():
         for value in values:
             assert value.lower().encode() not in lowered, f"{label} leaks a {kind}: {value!r}"
     if not reply.headers.get("content-type", "").startswith("audio/"):
-        assert not ISO_TIME.search(reply.text), f"{label} shows a precise time: {ISO_TIME.search(reply.text)[0]}"
+        assert not ISO_TIME.search(reply.text), (
+            f"{label} shows a precise time: {ISO_TIME.search(reply.text)[0]}"
+        )
 
 
 def test_no_reviewer_or_lead_response_identifies_an_owner(live_server, sqlite_store):
@@ -136,7 +167,11 @@ def test_no_reviewer_or_lead_response_identifies_an_owner(live_server, sqlite_st
         parser.feed(reply.text)
         for link in sorted(parser.gets):
             target = urljoin(str(reply.url), link)
-            if urlparse(target).netloc != urlparse(live_server.url).netloc or "logout" in target or target in seen:
+            if (
+                urlparse(target).netloc != urlparse(live_server.url).netloc
+                or "logout" in target
+                or target in seen
+            ):
                 continue
             seen.add(target)
             if target.endswith((".js", ".css")) or "/audio" in target:
@@ -160,17 +195,32 @@ def test_no_reviewer_or_lead_response_identifies_an_owner(live_server, sqlite_st
                 fetch(reviewer, "GET", f"/review/api/tasks/{tid}/audio")
                 kind = outcome.removeprefix("api-")
                 body = {"kind": kind, "transcript": task["transcript"], "intent": "HassTurnOn"}
-                assert fetch(reviewer, "POST", f"/review/api/tasks/{tid}/annotations", json=body).status_code == 200
+                assert (
+                    fetch(reviewer, "POST", f"/review/api/tasks/{tid}/annotations", json=body).status_code
+                    == 200
+                )
                 # the same again: refused, and the refusal leaks nothing either
-                assert fetch(reviewer, "POST", f"/review/api/tasks/{tid}/annotations", json=body).status_code == 409
+                assert (
+                    fetch(reviewer, "POST", f"/review/api/tasks/{tid}/annotations", json=body).status_code
+                    == 409
+                )
             else:
                 fetch(reviewer, "POST", "/review/next", headers={"accept": "text/html"})
                 crawl_page(reviewer, "/review", seen)
                 tid = re.search(r'data-task="([0-9a-f]{24})"', reviewer.get("/review").text)[1]
-                form = {"label": {"transcript": "call me back on <PHONE_NUMBER> please", "intent": "HassTurnOn"},
-                        "escalate": {"reason": "sounds upset"}, "sensitive": {"category": "health"}, "skip": {}}
-                fetch(reviewer, "POST", f"/review/tasks/{tid}/{outcome}", data=form[outcome],
-                      headers={"accept": "text/html"})
+                form = {
+                    "label": {"transcript": "call me back on <PHONE_NUMBER> please", "intent": "HassTurnOn"},
+                    "escalate": {"reason": "sounds upset"},
+                    "sensitive": {"category": "health"},
+                    "skip": {},
+                }
+                fetch(
+                    reviewer,
+                    "POST",
+                    f"/review/tasks/{tid}/{outcome}",
+                    data=form[outcome],
+                    headers={"accept": "text/html"},
+                )
             task_ids.append(tid)
         fetch(reviewer, "GET", "/review/api/me")
         # refusals: another's task, unknown task, lead page without the role
@@ -192,7 +242,10 @@ def test_no_reviewer_or_lead_response_identifies_an_owner(live_server, sqlite_st
         assert visited["/review/api/tasks/" + task_ids[0]] == 403
 
     # every GET route of the review zone was visited
-    routes = {route.path for route in live_server.app.routes
-              if getattr(route, "path", "").startswith("/review") and "GET" in getattr(route, "methods", set())}
+    routes = {
+        route.path
+        for route in live_server.app.routes
+        if getattr(route, "path", "").startswith("/review") and "GET" in getattr(route, "methods", set())
+    }
     covered = {re.sub(r"[0-9a-f]{24}", "{task_id}", p) for p in visited}
     assert routes <= covered, routes - covered

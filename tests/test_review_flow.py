@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select, text
+from test_review_support import add_owner, add_staff, add_task, add_turn, task_status
 
 from ecoute.errors import Forbidden
 from ecoute.privacy import audit
@@ -18,8 +19,6 @@ from ecoute.review.purge import remove_tasks_for_turns
 from ecoute.store.schema.owner import Consent, ReviewerExposure, ReviewLink
 from ecoute.store.schema.review import Annotation, ReviewTask, Staff
 from ecoute.store.store import Store
-
-from test_review_support import add_owner, add_staff, add_task, add_turn, task_status
 
 NO_GOLD = random.Random(1)
 
@@ -45,9 +44,8 @@ def test_consent_is_off_until_opt_in_and_stores_the_text_hash(store: Store):
 
 def test_children_can_never_opt_in(sqlite_store: Store):
     child, _ = add_owner(sqlite_store, child=True, name="Kid")
-    with sqlite_store.vault_session() as (session, vault):
-        with pytest.raises(Forbidden):
-            consent.opt_in(session, vault, child, "web")
+    with sqlite_store.vault_session() as (session, vault), pytest.raises(Forbidden):
+        consent.opt_in(session, vault, child, "web")
     with sqlite_store.session() as session:
         assert not consent.is_opted_in(session, child)
         assert session.execute(select(func.count()).select_from(Consent)).scalar_one() == 0
@@ -84,7 +82,9 @@ def test_assignment_languages_spacing_and_broker_audit(store: Store):
     t1 = add_task(store, ana, add_turn(store, ana, dev))
     t2 = add_task(store, ana, add_turn(store, ana, dev, text="turn off the light"))
     ben, bdev = add_owner(store, language="fr", name="Ben")
-    t_fr = add_task(store, ben, add_turn(store, ben, bdev, text="allume la lumière", language="fr"), language="fr")
+    t_fr = add_task(
+        store, ben, add_turn(store, ben, bdev, text="allume la lumière", language="fr"), language="fr"
+    )
     rev_en = add_staff(store, "en@review.example", languages="en", country="PT")
     rev_fr = add_staff(store, "fr@review.example", languages="fr", country="FR", site="Lyon")
 
@@ -101,8 +101,9 @@ def test_assignment_languages_spacing_and_broker_audit(store: Store):
         assert wav[:4] == b"RIFF"
     with store.vault_session() as (session, vault):
         en = _staff(session, rev_en)
-        annotate.label(session, vault, store.settings, en, first.id, transcript="turn on the light",
-                       intent="HassTurnOn")
+        annotate.label(
+            session, vault, store.settings, en, first.id, transcript="turn on the light", intent="HassTurnOn"
+        )
     with store.vault_session() as (session, vault):
         en = _staff(session, rev_en)
         # the other task is from the same owner: spacing keeps it from this reviewer
@@ -115,8 +116,17 @@ def test_assignment_languages_spacing_and_broker_audit(store: Store):
     with store.vault_session() as (session, vault):
         entries = who_listened(session, vault, ana)
         overall = [e for e in entries if e["scope"] == "overall"]
-        assert overall == [{"scope": "overall", "recording": None, "day": overall[0]["day"], "role": "reviewer",
-                            "site_country": "PT", "language_team": "en", "count": 1}]
+        assert overall == [
+            {
+                "scope": "overall",
+                "recording": None,
+                "day": overall[0]["day"],
+                "role": "reviewer",
+                "site_country": "PT",
+                "language_team": "en",
+                "count": 1,
+            }
+        ]
         per = [e for e in entries if e["scope"] == "recording"]
         assert len(per) == 1 and per[0]["recording"] is not None
         assert rev_en not in repr(entries) and "en@review" not in repr(entries)
@@ -156,9 +166,19 @@ def test_annotations_sensitive_escalate_skip_and_double_submit(sqlite_store: Sto
             task = next_task(session, vault, store.settings, r, rng=NO_GOLD)
             if action == "label":
                 with pytest.raises(InvalidAnnotation):
-                    annotate.label(session, vault, store.settings, r, task.id, transcript="x", intent="bad intent!")
-                annotate.label(session, vault, store.settings, r, task.id, transcript="turn on the light",
-                               intent="HassTurnOn", slots="area=kitchen")
+                    annotate.label(
+                        session, vault, store.settings, r, task.id, transcript="x", intent="bad intent!"
+                    )
+                annotate.label(
+                    session,
+                    vault,
+                    store.settings,
+                    r,
+                    task.id,
+                    transcript="turn on the light",
+                    intent="HassTurnOn",
+                    slots="area=kitchen",
+                )
             elif action == "sensitive":
                 with pytest.raises(InvalidAnnotation):
                     annotate.flag_sensitive(session, vault, r, task.id, category="gossip")
@@ -166,7 +186,9 @@ def test_annotations_sensitive_escalate_skip_and_double_submit(sqlite_store: Sto
             elif action == "escalate":
                 with pytest.raises(InvalidAnnotation):
                     annotate.escalate(session, vault, store.settings, r, task.id, reason="  ")
-                annotate.escalate(session, vault, store.settings, r, task.id, reason="caller sounds in danger")
+                annotate.escalate(
+                    session, vault, store.settings, r, task.id, reason="caller sounds in danger"
+                )
             else:
                 annotate.skip(session, r, task.id)
             outcomes.append((action, task.id))
@@ -201,9 +223,8 @@ def test_owner_erased_meanwhile_task_fails_cleanly_and_vanishes(sqlite_store: St
         assert got.id == task_id
     with store.vault_session() as (session, vault):
         vault.destroy_owner_key(ana)
-    with store.vault_session() as (session, vault):
-        with pytest.raises(TaskGone):
-            stream_clip(session, vault, _staff(session, rev), task_id)
+    with store.vault_session() as (session, vault), pytest.raises(TaskGone):
+        stream_clip(session, vault, _staff(session, rev), task_id)
     assert task_status(store, task_id) is None
     assert list(store.blobs.keys("review/")) == []
 
@@ -218,7 +239,9 @@ def test_opt_out_removes_unreviewed_tasks_only(sqlite_store: Store):
         r = _staff(session, rev)
         # take the "done" task by hand-picking: label whatever comes first
         got = next_task(session, vault, store.settings, r, rng=NO_GOLD)
-        annotate.label(session, vault, store.settings, r, got.id, transcript="turn on the light", intent="HassTurnOn")
+        annotate.label(
+            session, vault, store.settings, r, got.id, transcript="turn on the light", intent="HassTurnOn"
+        )
         done = got.id
     with store.vault_session() as (session, vault):
         removed = consent.opt_out(session, vault, ana, "voice")
@@ -249,7 +272,9 @@ def test_daily_cap_and_paused_reviewer(sqlite_store: Store):
     with store.vault_session() as (session, vault):
         r = _staff(session, rev)
         t = next_task(session, vault, store.settings, r, rng=NO_GOLD)
-        annotate.label(session, vault, store.settings, r, t.id, transcript="turn on the light", intent="HassTurnOn")
+        annotate.label(
+            session, vault, store.settings, r, t.id, transcript="turn on the light", intent="HassTurnOn"
+        )
         with pytest.raises(CapReached):
             next_task(session, vault, store.settings, r, rng=NO_GOLD)
         r.daily_cap = 10
@@ -262,25 +287,33 @@ def test_a_task_whose_transaction_fails_leaves_no_blob_behind(sqlite_store: Stor
     store = sqlite_store
     ana, dev = add_owner(store)
     turn = add_turn(store, ana, dev)
-    with pytest.raises(RuntimeError):
-        with store.vault_session() as (session, vault):
-            from ecoute.review.tasks import create_task
-            from test_review_support import SimplePrepared, tone
+    with pytest.raises(RuntimeError), store.vault_session() as (session, vault):
+        from test_review_support import SimplePrepared, tone
 
-            create_task(session, vault, store.settings, owner_id=ana, turn_id=turn,
-                        turn_created_at=datetime.now(UTC), intent=None, slots={}, language="en",
-                        prepared=SimplePrepared(tone(), "turn on the light"))
-            assert len(list(store.blobs.keys("review/"))) == 1
-            raise RuntimeError("crash before commit")
+        from ecoute.review.tasks import create_task
+
+        create_task(
+            session,
+            vault,
+            store.settings,
+            owner_id=ana,
+            turn_id=turn,
+            turn_created_at=datetime.now(UTC),
+            intent=None,
+            slots={},
+            language="en",
+            prepared=SimplePrepared(tone(), "turn on the light"),
+        )
+        assert len(list(store.blobs.keys("review/"))) == 1
+        raise RuntimeError("crash before commit")
     assert list(store.blobs.keys("review/")) == []
     with store.session() as session:
         assert session.execute(select(func.count()).select_from(ReviewTask)).scalar_one() == 0
     # and a committed task's blob survives a later rollback of another transaction
     kept = add_task(store, ana, turn)
-    with pytest.raises(RuntimeError):
-        with store.vault_session() as (session, vault):
-            remove_tasks_for_turns(session, vault, ana, [turn])
-            raise RuntimeError("crash before commit")
+    with pytest.raises(RuntimeError), store.vault_session() as (session, vault):
+        remove_tasks_for_turns(session, vault, ana, [turn])
+        raise RuntimeError("crash before commit")
     assert task_status(store, kept) == "pending" and len(list(store.blobs.keys("review/"))) == 1
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 import pytest
+from test_review_support import add_owner, add_staff, add_task, add_turn, tone
 
 from ecoute.review import annotate, quality
 from ecoute.review.assignment import next_task
@@ -12,8 +13,6 @@ from ecoute.review.tasks import create_gold_task
 from ecoute.store.schema.review import Staff
 from ecoute.store.schema.review_qc import ReviewAgreement
 from ecoute.store.store import Store
-
-from test_review_support import add_owner, add_staff, add_task, add_turn, tone
 
 
 def test_wer_by_hand():
@@ -44,12 +43,20 @@ def test_cohens_kappa_by_hand():
 
 def test_gold_answers_and_automatic_pause(sqlite_store: Store):
     store = sqlite_store
-    store.settings = store.settings.replace(review_gold_rate=1.0, review_gold_min_items=3,
-                                            review_gold_pause_below=0.7)
+    store.settings = store.settings.replace(
+        review_gold_rate=1.0, review_gold_min_items=3, review_gold_pause_below=0.7
+    )
     with store.session() as session:
         for i in range(4):
-            create_gold_task(session, store.blobs, audio=tone(), language="en", transcript="turn on the light",
-                             intent="HassTurnOn", draft="turn on the lights")
+            create_gold_task(
+                session,
+                store.blobs,
+                audio=tone(),
+                language="en",
+                transcript="turn on the light",
+                intent="HassTurnOn",
+                draft="turn on the lights",
+            )
     rev = add_staff(store, "r@review.example")
     results = []
     for answer in ("HassTurnOn", "HassTurnOff", "HassTurnOff"):
@@ -57,8 +64,9 @@ def test_gold_answers_and_automatic_pause(sqlite_store: Store):
             staff = session.get(Staff, rev)
             task = next_task(session, vault, store.settings, staff, rng=random.Random(3))
             assert task.is_gold
-            out = annotate.label(session, vault, store.settings, staff, task.id, transcript="turn on the light",
-                                 intent=answer)
+            out = annotate.label(
+                session, vault, store.settings, staff, task.id, transcript="turn on the light", intent=answer
+            )
             results.append((out.gold_correct, out.paused))
     # 1 right of 3 = 33% < 70% after the third gold item: paused
     assert results == [(True, False), (False, False), (False, True)]

@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import random
-
-import pytest
 from collections import defaultdict, deque
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
+from test_review_support import SimplePrepared, add_owner, add_turn, tone
 
 from ecoute.review import consent
 from ecoute.review.sampling import (
-    SamplingPolicy, StratumState, TurnFacts, consider_turn, decide, parse_language_rates, pending_turn_ids,
+    SamplingPolicy,
+    StratumState,
+    TurnFacts,
+    consider_turn,
+    decide,
+    parse_language_rates,
+    pending_turn_ids,
 )
 from ecoute.review.tasks import prepare_sample
 from ecoute.store.schema.owner import ReviewLink, Turn
@@ -22,8 +30,6 @@ from ecoute.store.schema.review import ReviewTask
 from ecoute.store.schema.review_qc import ReviewSample
 from ecoute.store.store import Store
 from ecoute.store.turns import record_false_activation
-
-from test_review_support import SimplePrepared, add_owner, add_turn, tone
 
 N_TURNS = 10_000
 
@@ -38,7 +44,9 @@ N_TURNS = 10_000
     seed=st.integers(0, 2**32 - 1),
 )
 @hsettings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-def test_rate_and_caps_hold_over_10000_simulated_turns(rate, fr_rate, boost, cap, n_owners, consent_share, seed):
+def test_rate_and_caps_hold_over_10000_simulated_turns(
+    rate, fr_rate, boost, cap, n_owners, consent_share, seed
+):
     rng = random.Random(seed)
     policy = SamplingPolicy(rate, {"fr": fr_rate}, boost, 0.6, cap)
     consented = {o: rng.random() < consent_share for o in range(n_owners)}
@@ -72,7 +80,9 @@ def test_rate_and_caps_hold_over_10000_simulated_turns(rate, fr_rate, boost, cap
 def test_rate_alone_is_exact_without_boost_or_caps():
     policy = SamplingPolicy(0.01, {}, 1.0, 0.0, 10**9)
     state = StratumState(0.5)
-    hits = sum(decide(policy, TurnFacts(True, False, "en", True, 1.0, 0), state).sampled for _ in range(N_TURNS))
+    hits = sum(
+        decide(policy, TurnFacts(True, False, "en", True, 1.0, 0), state).sampled for _ in range(N_TURNS)
+    )
     assert hits == 100
 
 
@@ -83,8 +93,9 @@ def test_language_rates_are_parsed_and_checked():
 
 
 def test_consider_turn_on_the_store(store: Store):
-    store.settings = store.settings.replace(review_sample_rate=0.25, review_unsure_boost=1.0,
-                                            review_cap_per_owner_30d=3)
+    store.settings = store.settings.replace(
+        review_sample_rate=0.25, review_unsure_boost=1.0, review_cap_per_owner_30d=3
+    )
     yes, dev = add_owner(store, name="yes")
     no, ndev = add_owner(store, name="no", opted_in=False)
     child, cdev = add_owner(store, name="kid", child=True)
@@ -126,7 +137,9 @@ def test_prepare_sample_creates_excludes_and_respects_opt_out(sqlite_store: Stor
         return SimplePrepared(tone(), "turn on the light")
 
     def exclude(audio, settings, **kw):
-        return SimplePrepared(tone(), "x", sensitive=SimpleNamespace(decision="exclude", categories=["distress"]))
+        return SimplePrepared(
+            tone(), "x", sensitive=SimpleNamespace(decision="exclude", categories=["distress"])
+        )
 
     made = prepare_sample(store, sample_ids[0], prepare=allow)
     assert made["status"] == "task" and seen["transcript"].text == "turn on the light"
@@ -135,5 +148,7 @@ def test_prepare_sample_creates_excludes_and_respects_opt_out(sqlite_store: Stor
         consent.opt_out(session, vault, ana, "web")
     assert prepare_sample(store, sample_ids[2], prepare=allow)["status"] == "cancelled"
     with store.session() as session:
-        assert session.execute(select(func.count()).select_from(ReviewTask)).scalar_one() == 0  # opt-out removed it
+        assert (
+            session.execute(select(func.count()).select_from(ReviewTask)).scalar_one() == 0
+        )  # opt-out removed it
         assert session.execute(select(func.count()).select_from(ReviewLink)).scalar_one() == 0

@@ -44,28 +44,43 @@ def register(app: typer.Typer) -> None:
         languages: str = typer.Option("", help="Comma-separated language codes, e.g. en,fr."),
         name: str = typer.Option("", help="Display name (shown to leads, never to owners)."),
         daily_cap: int | None = typer.Option(None, help="Tasks per day (default: the platform setting)."),
-        password_env: str = typer.Option("ECOUTE_STAFF_PASSWORD",
-                                         help="Environment variable holding the password (else a prompt)."),
+        password_env: str = typer.Option(
+            "ECOUTE_STAFF_PASSWORD", help="Environment variable holding the password (else a prompt)."
+        ),
     ) -> None:
         """Create a reviewer or lead attached to a site and languages."""
         from ecoute.review.staff import create_staff
 
-        password = os.environ.get(password_env) or typer.prompt("Password", hide_input=True,
-                                                                 confirmation_prompt=True)
+        password = os.environ.get(password_env) or typer.prompt(
+            "Password", hide_input=True, confirmation_prompt=True
+        )
         store = _store()
         try:
             with store.session() as session:
-                staff = create_staff(session, store.settings, email=email, display_name=name, password=password,
-                                     role=role, site=site, country=country, languages=languages,
-                                     daily_cap=daily_cap)
-                typer.echo(f"created {staff.role} {staff.email} ({staff.site}, {staff.site_country}; "
-                           f"languages {staff.languages or '-'})")
+                staff = create_staff(
+                    session,
+                    store.settings,
+                    email=email,
+                    display_name=name,
+                    password=password,
+                    role=role,
+                    site=site,
+                    country=country,
+                    languages=languages,
+                    daily_cap=daily_cap,
+                )
+                typer.echo(
+                    f"created {staff.role} {staff.email} ({staff.site}, {staff.site_country}; "
+                    f"languages {staff.languages or '-'})"
+                )
         finally:
             store.close()
 
     @review_app.command("sample")
     def sample(
-        all_: bool = typer.Option(False, "--all", help="Every turn not yet considered (and unfinished samples)."),
+        all_: bool = typer.Option(
+            False, "--all", help="Every turn not yet considered (and unfinished samples)."
+        ),
         limit: int = typer.Option(0, help="At most this many turns (0 = no limit)."),
         json_out: bool = typer.Option(False, "--json", help="Print a JSON summary."),
     ) -> None:
@@ -94,10 +109,17 @@ def register(app: typer.Typer) -> None:
                     result = consider_turn(store, turn_id)
                     outcomes[result["status"] or result["reason"]] += 1
                     progress.advance(bar)
-            summary = {"turns": len(turn_ids), "resumed": len(resumed), "outcomes": dict(sorted(outcomes.items()))}
-            typer.echo(json.dumps(summary) if json_out else
-                       f"considered {len(turn_ids)} turn(s), resumed {len(resumed)}: "
-                       + (", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())) or "nothing to do"))
+            summary = {
+                "turns": len(turn_ids),
+                "resumed": len(resumed),
+                "outcomes": dict(sorted(outcomes.items())),
+            }
+            typer.echo(
+                json.dumps(summary)
+                if json_out
+                else f"considered {len(turn_ids)} turn(s), resumed {len(resumed)}: "
+                + (", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())) or "nothing to do")
+            )
         finally:
             store.close()
 
@@ -126,13 +148,24 @@ def register(app: typer.Typer) -> None:
         people = Table("name", "site", "languages", "today/cap", "gold", "status", title="Reviewers")
         for r in data["reviewers"]:
             gold = "—" if r["gold_accuracy"] is None else f"{r['gold_accuracy']:.0%} of {r['gold_n']}"
-            people.add_row(r["name"], f"{r['site']}, {r['country']}", r["languages"], f"{r['today']}/{r['daily_cap']}",
-                           gold, "paused" if r["paused"] else "active")
+            people.add_row(
+                r["name"],
+                f"{r['site']}, {r['country']}",
+                r["languages"],
+                f"{r['today']}/{r['daily_cap']}",
+                gold,
+                "paused" if r["paused"] else "active",
+            )
         console.print(people)
         pairs = Table("pair", "tasks", "intent agreement", "kappa", "WER", title="Double reviews")
         for p in data["pairs"]:
-            pairs.add_row(f"{p['reviewer_a']} · {p['reviewer_b']}", str(p["n"]), f"{p['intent_agreement']:.0%}",
-                          f"{p['kappa']:.2f}", f"{p['mean_wer']:.2f}")
+            pairs.add_row(
+                f"{p['reviewer_a']} · {p['reviewer_b']}",
+                str(p["n"]),
+                f"{p['intent_agreement']:.0%}",
+                f"{p['kappa']:.2f}",
+                f"{p['mean_wer']:.2f}",
+            )
         console.print(pairs)
         console.print(f"escalations waiting: {len(data['escalations'])}")
 
@@ -158,9 +191,15 @@ def register(app: typer.Typer) -> None:
         store = _store()
         try:
             with store.session() as session:
-                task = create_gold_task(session, store.blobs, audio=clip, language=langs[0],
-                                        transcript=transcript.strip(), intent=intent.strip() or None,
-                                        draft=draft.strip() or None)
+                task = create_gold_task(
+                    session,
+                    store.blobs,
+                    audio=clip,
+                    language=langs[0],
+                    transcript=transcript.strip(),
+                    intent=intent.strip() or None,
+                    draft=draft.strip() or None,
+                )
                 typer.echo(f"gold item {task.id[:8]} added ({langs[0]})")
         finally:
             store.close()

@@ -26,7 +26,16 @@ from ecoute.store.schema.review import Annotation, ReviewAssignment, ReviewTask,
 from ecoute.store.schema.review_qc import ReviewAgreement
 from ecoute.store.vault import KeyDestroyed, Vault
 
-SENSITIVE_CATEGORIES = ("financial", "health", "credentials", "distress", "violence", "sexual", "minors", "other")
+SENSITIVE_CATEGORIES = (
+    "financial",
+    "health",
+    "credentials",
+    "distress",
+    "violence",
+    "sexual",
+    "minors",
+    "other",
+)
 MAX_TRANSCRIPT = 2000
 MAX_REASON = 1000
 READ_PURPOSE = "review: read redacted transcript"
@@ -73,16 +82,21 @@ def _close(held: Held, state: str) -> None:
     held.assignment.completed_at = utcnow()
 
 
-def _with_key(session: Session, vault: Vault, staff: Staff, held: Held, purpose: str = ANNOTATE_PURPOSE) -> bytes:
+def _with_key(
+    session: Session, vault: Vault, staff: Staff, held: Held, purpose: str = ANNOTATE_PURPOSE
+) -> bytes:
     try:
-        return task_key(session, vault, held.task, actor=reviewer_actor(staff, held.task.language),
-                        purpose=purpose)
+        return task_key(
+            session, vault, held.task, actor=reviewer_actor(staff, held.task.language), purpose=purpose
+        )
     except (KeyDestroyed, TaskGone):
         vanish(session, vault, held.task)
         raise TaskGone("the owner removed this recording; the task is gone") from None
 
 
-def _audit(session: Session, vault: Vault, staff: Staff, task: ReviewTask, action: str, details: dict) -> None:
+def _audit(
+    session: Session, vault: Vault, staff: Staff, task: ReviewTask, action: str, details: dict
+) -> None:
     """Flags and escalations carry no decrypt, so they get an explicit entry about the owner."""
     if task.is_gold:
         return
@@ -90,13 +104,28 @@ def _audit(session: Session, vault: Vault, staff: Staff, task: ReviewTask, actio
     if link is None:
         return
     actor = reviewer_actor(staff, task.language)
-    vault.audit(actor, action=action, purpose=f"review: {action}", owner_id=link.owner_id, item_id=task.id,
-                details={**actor.details, **details})
+    vault.audit(
+        actor,
+        action=action,
+        purpose=f"review: {action}",
+        owner_id=link.owner_id,
+        item_id=task.id,
+        details={**actor.details, **details},
+    )
 
 
-def label(session: Session, vault: Vault, settings: Settings, staff: Staff, task_id: str, *,
-          transcript: str, intent: str | None, slots: dict | str | None = None,
-          seconds_spent: float | None = None) -> Outcome:
+def label(
+    session: Session,
+    vault: Vault,
+    settings: Settings,
+    staff: Staff,
+    task_id: str,
+    *,
+    transcript: str,
+    intent: str | None,
+    slots: dict | str | None = None,
+    seconds_spent: float | None = None,
+) -> Outcome:
     """Save a corrected transcript, intent and slots (sealed with the task key)."""
     held = held_task(session, staff, task_id)
     transcript = (transcript or "").strip()
@@ -111,27 +140,51 @@ def label(session: Session, vault: Vault, settings: Settings, staff: Staff, task
     gold_correct = None
     if task.is_gold and task.gold_answer:
         gold_correct = quality.gold_correct(task.gold_answer, transcript, intent)
-    session.add(Annotation(id=ann_id, task_id=task.id, reviewer_id=staff.id, kind="label", intent=intent,
-                           payload_ct=seal_for_task(key, task.id, f"annotation:{ann_id}",
-                                                    json.dumps(payload).encode()),
-                           gold_correct=gold_correct, seconds_spent=seconds_spent, created_at=utcnow()))
+    session.add(
+        Annotation(
+            id=ann_id,
+            task_id=task.id,
+            reviewer_id=staff.id,
+            kind="label",
+            intent=intent,
+            payload_ct=seal_for_task(key, task.id, f"annotation:{ann_id}", json.dumps(payload).encode()),
+            gold_correct=gold_correct,
+            seconds_spent=seconds_spent,
+            created_at=utcnow(),
+        )
+    )
     _close(held, "done")
     session.flush()
-    labels = session.execute(
-        select(Annotation).where(Annotation.task_id == task.id, Annotation.kind == "label")
-        .order_by(Annotation.created_at, Annotation.id)
-    ).scalars().all()
+    labels = (
+        session.execute(
+            select(Annotation)
+            .where(Annotation.task_id == task.id, Annotation.kind == "label")
+            .order_by(Annotation.created_at, Annotation.id)
+        )
+        .scalars()
+        .all()
+    )
     if len(labels) >= task.reviews_needed:
         task.status = "done"
     elif task.status == "assigned":
         task.status = "pending"
     if len(labels) == 2 and session.get(ReviewAgreement, task.id) is None:
         first, second = labels
-        texts = [json.loads(open_for_task(key, task.id, f"annotation:{a.id}", a.payload_ct))["transcript"]
-                 for a in (first, second)]
-        session.add(ReviewAgreement(task_id=task.id, reviewer_a=first.reviewer_id, reviewer_b=second.reviewer_id,
-                                    intent_a=first.intent or "", intent_b=second.intent or "",
-                                    wer=quality.wer(texts[0], texts[1]), week=task.created_week))
+        texts = [
+            json.loads(open_for_task(key, task.id, f"annotation:{a.id}", a.payload_ct))["transcript"]
+            for a in (first, second)
+        ]
+        session.add(
+            ReviewAgreement(
+                task_id=task.id,
+                reviewer_a=first.reviewer_id,
+                reviewer_b=second.reviewer_id,
+                intent_a=first.intent or "",
+                intent_b=second.intent or "",
+                wer=quality.wer(texts[0], texts[1]),
+                week=task.created_week,
+            )
+        )
     paused = False
     if gold_correct is not None:
         paused = quality.check_pause(session, settings, staff)
@@ -151,8 +204,15 @@ def flag_sensitive(session: Session, vault: Vault, staff: Staff, task_id: str, *
     except KeyDestroyed:
         vanish(session, vault, task)
         raise TaskGone("the owner removed this recording; the task is gone") from None
-    session.add(Annotation(task_id=task.id, reviewer_id=staff.id, kind="sensitive", sensitive_category=category,
-                           created_at=utcnow()))
+    session.add(
+        Annotation(
+            task_id=task.id,
+            reviewer_id=staff.id,
+            kind="sensitive",
+            sensitive_category=category,
+            created_at=utcnow(),
+        )
+    )
     _close(held, "sensitive")
     for other in session.execute(
         select(ReviewAssignment).where(ReviewAssignment.task_id == task.id, ReviewAssignment.state == "open")
@@ -164,8 +224,9 @@ def flag_sensitive(session: Session, vault: Vault, staff: Staff, task_id: str, *
     return Outcome(task.id, "sensitive")
 
 
-def escalate(session: Session, vault: Vault, settings: Settings, staff: Staff, task_id: str, *,
-             reason: str) -> Outcome:
+def escalate(
+    session: Session, vault: Vault, settings: Settings, staff: Staff, task_id: str, *, reason: str
+) -> Outcome:
     """Send the task to a lead with a reason; audited. The reviewer is done with it."""
     held = held_task(session, staff, task_id)
     reason = (reason or "").strip()
@@ -179,8 +240,9 @@ def escalate(session: Session, vault: Vault, settings: Settings, staff: Staff, t
     except KeyDestroyed:
         vanish(session, vault, task)
         raise TaskGone("the owner removed this recording; the task is gone") from None
-    session.add(Annotation(task_id=task.id, reviewer_id=staff.id, kind="escalate", reason=reason,
-                           created_at=utcnow()))
+    session.add(
+        Annotation(task_id=task.id, reviewer_id=staff.id, kind="escalate", reason=reason, created_at=utcnow())
+    )
     _close(held, "escalated")
     task.status = "escalated"
     task.queue = "lead"

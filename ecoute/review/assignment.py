@@ -44,8 +44,11 @@ def queues_of(staff: Staff) -> list[str]:
 
 def reviewer_actor(staff: Staff, language: str) -> Actor:
     """The actor written to the audit log: what an owner may learn about who listened."""
-    return Actor(staff.id, staff.role, {"site_country": staff.site_country, "language_team": language,
-                                        "site": staff.site})
+    return Actor(
+        staff.id,
+        staff.role,
+        {"site_country": staff.site_country, "language_team": language, "site": staff.site},
+    )
 
 
 def start_of_day(now: datetime) -> datetime:
@@ -56,7 +59,9 @@ def completed_today(session: Session, staff: Staff, now: datetime | None = None)
     """Tasks this reviewer finished today (labelled, flagged or escalated; skips don't count)."""
     now = now or utcnow()
     return session.execute(
-        select(func.count()).select_from(ReviewAssignment).where(
+        select(func.count())
+        .select_from(ReviewAssignment)
+        .where(
             ReviewAssignment.reviewer_id == staff.id,
             ReviewAssignment.state.in_(("done", "sensitive", "escalated")),
             ReviewAssignment.completed_at >= start_of_day(now),
@@ -69,10 +74,15 @@ def daily_cap(settings: Settings, staff: Staff) -> int:
 
 
 def open_assignment_of(session: Session, staff: Staff) -> ReviewAssignment | None:
-    return session.execute(
-        select(ReviewAssignment).where(ReviewAssignment.reviewer_id == staff.id, ReviewAssignment.state == "open")
-        .order_by(ReviewAssignment.assigned_at)
-    ).scalars().first()
+    return (
+        session.execute(
+            select(ReviewAssignment)
+            .where(ReviewAssignment.reviewer_id == staff.id, ReviewAssignment.state == "open")
+            .order_by(ReviewAssignment.assigned_at)
+        )
+        .scalars()
+        .first()
+    )
 
 
 def check_can_review(staff: Staff) -> None:
@@ -84,12 +94,15 @@ def check_can_review(staff: Staff) -> None:
 
 def _active_count(session: Session, task_id: str) -> int:
     return session.execute(
-        select(func.count()).select_from(ReviewAssignment)
+        select(func.count())
+        .select_from(ReviewAssignment)
         .where(ReviewAssignment.task_id == task_id, ReviewAssignment.state.in_(ACTIVE_STATES))
     ).scalar_one()
 
 
-def _assign(session: Session, staff: Staff, task: ReviewTask, owner_tag: str | None, now: datetime) -> ReviewTask:
+def _assign(
+    session: Session, staff: Staff, task: ReviewTask, owner_tag: str | None, now: datetime
+) -> ReviewTask:
     session.add(ReviewAssignment(task_id=task.id, reviewer_id=staff.id, assigned_at=now, state="open"))
     if owner_tag is not None:
         session.add(ReviewerExposure(reviewer_id=staff.id, owner_tag=owner_tag, at=now))
@@ -100,8 +113,14 @@ def _assign(session: Session, staff: Staff, task: ReviewTask, owner_tag: str | N
     return task
 
 
-def _candidates(session: Session, staff: Staff, *, gold: bool, after: tuple[str, str] | None = None,
-                limit: int = SCAN_LIMIT) -> list[ReviewTask]:
+def _candidates(
+    session: Session,
+    staff: Staff,
+    *,
+    gold: bool,
+    after: tuple[str, str] | None = None,
+    limit: int = SCAN_LIMIT,
+) -> list[ReviewTask]:
     mine = select(ReviewAssignment.task_id).where(ReviewAssignment.reviewer_id == staff.id)
     query = (
         select(ReviewTask)
@@ -119,13 +138,21 @@ def _candidates(session: Session, staff: Staff, *, gold: bool, after: tuple[str,
     )
     if after is not None:  # keyset pagination: the next page after (week, id)
         week, task_id = after
-        query = query.where((ReviewTask.created_week > week)
-                            | ((ReviewTask.created_week == week) & (ReviewTask.id > task_id)))
+        query = query.where(
+            (ReviewTask.created_week > week) | ((ReviewTask.created_week == week) & (ReviewTask.id > task_id))
+        )
     return list(session.execute(query).scalars())
 
 
-def next_task(session: Session, vault: Vault, settings: Settings, staff: Staff, *,
-              rng: random.Random | None = None, now: datetime | None = None) -> ReviewTask | None:
+def next_task(
+    session: Session,
+    vault: Vault,
+    settings: Settings,
+    staff: Staff,
+    *,
+    rng: random.Random | None = None,
+    now: datetime | None = None,
+) -> ReviewTask | None:
     """The reviewer's current task, or a new one; ``None`` when nothing suitable is waiting."""
     check_can_review(staff)
     now = now or utcnow()
@@ -141,9 +168,13 @@ def next_task(session: Session, vault: Vault, settings: Settings, staff: Staff, 
         if gold:
             return _assign(session, staff, rng.choice(gold), None, now)
     since = now - timedelta(days=settings.reviewer_owner_spacing_days)
-    exposed = set(session.execute(
-        select(ReviewerExposure.owner_tag).where(ReviewerExposure.reviewer_id == staff.id, ReviewerExposure.at > since)
-    ).scalars())
+    exposed = set(
+        session.execute(
+            select(ReviewerExposure.owner_tag).where(
+                ReviewerExposure.reviewer_id == staff.id, ReviewerExposure.at > since
+            )
+        ).scalars()
+    )
     vanished: list[str] = []
     chosen: ReviewTask | None = None
     tags: dict[str, str | None] = {}
@@ -188,10 +219,15 @@ def held_task(session: Session, staff: Staff, task_id: str, *, need_open: bool =
     task = get_task(session, task_id)
     if task.language not in languages_of(staff):
         raise NotYours("this task is outside your languages")
-    rows = session.execute(
-        select(ReviewAssignment).where(ReviewAssignment.task_id == task.id, ReviewAssignment.reviewer_id == staff.id)
-        .order_by(ReviewAssignment.assigned_at.desc())
-    ).scalars().all()
+    rows = (
+        session.execute(
+            select(ReviewAssignment)
+            .where(ReviewAssignment.task_id == task.id, ReviewAssignment.reviewer_id == staff.id)
+            .order_by(ReviewAssignment.assigned_at.desc())
+        )
+        .scalars()
+        .all()
+    )
     if not rows:
         raise NotYours("this task is not assigned to you")
     open_rows = [r for r in rows if r.state == "open"]
@@ -215,8 +251,9 @@ def stream_clip(session: Session, vault: Vault, staff: Staff, task_id: str) -> b
     """
     held = held_task(session, staff, task_id)
     try:
-        key = task_key(session, vault, held.task, actor=reviewer_actor(staff, held.task.language),
-                       purpose=LISTEN_PURPOSE)
+        key = task_key(
+            session, vault, held.task, actor=reviewer_actor(staff, held.task.language), purpose=LISTEN_PURPOSE
+        )
     except (KeyDestroyed, TaskGone):
         vanish(session, vault, held.task)
         raise TaskGone("the owner removed this recording; the task is gone") from None

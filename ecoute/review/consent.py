@@ -67,8 +67,10 @@ def text_hash(text: str) -> str:
 
 def latest(session: Session, owner_id: str) -> Consent | None:
     return session.execute(
-        select(Consent).where(Consent.owner_id == owner_id, Consent.purpose == PURPOSE)
-        .order_by(Consent.id.desc()).limit(1)
+        select(Consent)
+        .where(Consent.owner_id == owner_id, Consent.purpose == PURPOSE)
+        .order_by(Consent.id.desc())
+        .limit(1)
     ).scalar_one_or_none()
 
 
@@ -94,8 +96,15 @@ def _check_via(via: str) -> str:
     return via
 
 
-def opt_in(session: Session, vault: Vault, owner_id: str, via: str, *, version: str = CURRENT_VERSION,
-           language: str | None = None) -> Consent:
+def opt_in(
+    session: Session,
+    vault: Vault,
+    owner_id: str,
+    via: str,
+    *,
+    version: str = CURRENT_VERSION,
+    language: str | None = None,
+) -> Consent:
     """Record that the owner agreed to the text of ``version`` in their language."""
     owner = _owner(session, owner_id)
     _check_via(via)
@@ -104,11 +113,22 @@ def opt_in(session: Session, vault: Vault, owner_id: str, via: str, *, version: 
     if version not in CONSENT_TEXTS:
         raise BadInput(f"unknown consent text version {version!r}")
     text = consent_text(language or owner.language, version)
-    row = Consent(owner_id=owner_id, purpose=PURPOSE, granted=True, text_version=version,
-                  text_hash=text_hash(text), via=via)
+    row = Consent(
+        owner_id=owner_id,
+        purpose=PURPOSE,
+        granted=True,
+        text_version=version,
+        text_hash=text_hash(text),
+        via=via,
+    )
     session.add(row)
-    vault.audit(Actor.owner(owner_id), action="consent", purpose="review: opt in", owner_id=owner_id,
-                details={"via": via, "version": version})
+    vault.audit(
+        Actor.owner(owner_id),
+        action="consent",
+        purpose="review: opt in",
+        owner_id=owner_id,
+        details={"via": via, "version": version},
+    )
     session.flush()
     return row
 
@@ -123,11 +143,22 @@ def opt_out(session: Session, vault: Vault, owner_id: str, via: str) -> int:
 
     _owner(session, owner_id)
     _check_via(via)
-    row = Consent(owner_id=owner_id, purpose=PURPOSE, granted=False, text_version=CURRENT_VERSION,
-                  text_hash=text_hash(consent_text("en")), via=via)
+    row = Consent(
+        owner_id=owner_id,
+        purpose=PURPOSE,
+        granted=False,
+        text_version=CURRENT_VERSION,
+        text_hash=text_hash(consent_text("en")),
+        via=via,
+    )
     session.add(row)
     removed = remove_unreviewed_tasks_for_owner(session, vault, owner_id)
-    vault.audit(Actor.owner(owner_id), action="consent", purpose="review: opt out", owner_id=owner_id,
-                details={"via": via, "tasks_removed": removed})
+    vault.audit(
+        Actor.owner(owner_id),
+        action="consent",
+        purpose="review: opt out",
+        owner_id=owner_id,
+        details={"via": via, "tasks_removed": removed},
+    )
     session.flush()
     return removed

@@ -31,47 +31,99 @@ def require_lead(staff: Staff) -> None:
 
 def reviewer_rows(session: Session, settings: Settings) -> list[dict]:
     rows = []
-    for staff in session.execute(select(Staff).where(Staff.role.in_(("reviewer", "lead"))).order_by(Staff.display_name)).scalars():
+    for staff in session.execute(
+        select(Staff).where(Staff.role.in_(("reviewer", "lead"))).order_by(Staff.display_name)
+    ).scalars():
         accuracy, n_gold = quality.gold_accuracy(session, staff.id, settings.review_gold_window)
-        skips = session.execute(select(func.count()).select_from(Annotation)
-                                .where(Annotation.reviewer_id == staff.id, Annotation.kind == "skip")).scalar_one()
-        rows.append({"id": staff.id, "name": staff.display_name, "role": staff.role, "site": staff.site,
-                     "country": staff.site_country, "languages": staff.languages,
-                     "today": completed_today(session, staff), "daily_cap": daily_cap(settings, staff),
-                     "gold_accuracy": accuracy, "gold_n": n_gold, "skips": skips,
-                     "paused": staff.paused, "paused_reason": staff.paused_reason or ""})
+        skips = session.execute(
+            select(func.count())
+            .select_from(Annotation)
+            .where(Annotation.reviewer_id == staff.id, Annotation.kind == "skip")
+        ).scalar_one()
+        rows.append(
+            {
+                "id": staff.id,
+                "name": staff.display_name,
+                "role": staff.role,
+                "site": staff.site,
+                "country": staff.site_country,
+                "languages": staff.languages,
+                "today": completed_today(session, staff),
+                "daily_cap": daily_cap(settings, staff),
+                "gold_accuracy": accuracy,
+                "gold_n": n_gold,
+                "skips": skips,
+                "paused": staff.paused,
+                "paused_reason": staff.paused_reason or "",
+            }
+        )
     return rows
 
 
 def escalations(session: Session) -> list[dict]:
     out = []
-    tasks = session.execute(select(ReviewTask).where(ReviewTask.status == "escalated")
-                            .order_by(ReviewTask.created_week, ReviewTask.id)).scalars().all()
+    tasks = (
+        session.execute(
+            select(ReviewTask)
+            .where(ReviewTask.status == "escalated")
+            .order_by(ReviewTask.created_week, ReviewTask.id)
+        )
+        .scalars()
+        .all()
+    )
     for task in tasks:
-        note = session.execute(select(Annotation).where(Annotation.task_id == task.id, Annotation.kind == "escalate")
-                               .order_by(Annotation.created_at.desc())).scalars().first()
+        note = (
+            session.execute(
+                select(Annotation)
+                .where(Annotation.task_id == task.id, Annotation.kind == "escalate")
+                .order_by(Annotation.created_at.desc())
+            )
+            .scalars()
+            .first()
+        )
         by = session.get(Staff, note.reviewer_id) if note else None
-        out.append({"task_id": task.id, "language": task.language, "week": task.created_week,
-                    "intent": task.intent, "reason": note.reason if note else "",
-                    "by": by.display_name if by else "?"})
+        out.append(
+            {
+                "task_id": task.id,
+                "language": task.language,
+                "week": task.created_week,
+                "intent": task.intent,
+                "reason": note.reason if note else "",
+                "by": by.display_name if by else "?",
+            }
+        )
     return out
 
 
 def queue_sizes(session: Session) -> list[dict]:
     counts: Counter = Counter()
-    for language, queue, status in session.execute(select(ReviewTask.language, ReviewTask.queue, ReviewTask.status)):
+    for language, queue, status in session.execute(
+        select(ReviewTask.language, ReviewTask.queue, ReviewTask.status)
+    ):
         counts[(language, queue, status)] += 1
-    return [{"language": lang, "queue": q, "status": s, "count": n} for (lang, q, s), n in sorted(counts.items())]
+    return [
+        {"language": lang, "queue": q, "status": s, "count": n} for (lang, q, s), n in sorted(counts.items())
+    ]
 
 
 def stats(session: Session, settings: Settings) -> dict:
     names = {s.id: s.display_name for s in session.execute(select(Staff)).scalars()}
-    pairs = [{**p, "reviewer_a": names.get(p["reviewer_a"], "?"), "reviewer_b": names.get(p["reviewer_b"], "?")}
-             for p in quality.pair_stats(session)]
-    return {"reviewers": reviewer_rows(session, settings), "pairs": pairs, "escalations": escalations(session),
-            "queues": queue_sizes(session),
-            "settings": {"gold_rate": settings.review_gold_rate, "double_fraction": settings.review_double_fraction,
-                         "pause_below": settings.review_gold_pause_below, "daily_cap": settings.review_daily_cap}}
+    pairs = [
+        {**p, "reviewer_a": names.get(p["reviewer_a"], "?"), "reviewer_b": names.get(p["reviewer_b"], "?")}
+        for p in quality.pair_stats(session)
+    ]
+    return {
+        "reviewers": reviewer_rows(session, settings),
+        "pairs": pairs,
+        "escalations": escalations(session),
+        "queues": queue_sizes(session),
+        "settings": {
+            "gold_rate": settings.review_gold_rate,
+            "double_fraction": settings.review_double_fraction,
+            "pause_below": settings.review_gold_pause_below,
+            "daily_cap": settings.review_daily_cap,
+        },
+    }
 
 
 def set_paused(session: Session, lead: Staff, staff_id: str, paused: bool, reason: str = "") -> Staff:
@@ -114,7 +166,9 @@ def _escalated(session: Session, lead: Staff, task_id: str) -> ReviewTask:
 def escalation_audio(session: Session, vault: Vault, lead: Staff, task_id: str) -> bytes:
     task = _escalated(session, lead, task_id)
     try:
-        key = task_key(session, vault, task, actor=reviewer_actor(lead, task.language), purpose=LISTEN_PURPOSE)
+        key = task_key(
+            session, vault, task, actor=reviewer_actor(lead, task.language), purpose=LISTEN_PURPOSE
+        )
     except (KeyDestroyed, TaskGone):
         delete_tasks(session, vault.blobs, [task.id])
         raise TaskGone("the owner removed this recording; the task is gone") from None
@@ -124,8 +178,13 @@ def escalation_audio(session: Session, vault: Vault, lead: Staff, task_id: str) 
 def escalation_text(session: Session, vault: Vault, lead: Staff, task_id: str) -> str:
     task = _escalated(session, lead, task_id)
     try:
-        key = task_key(session, vault, task, actor=reviewer_actor(lead, task.language),
-                       purpose="review: read redacted transcript")
+        key = task_key(
+            session,
+            vault,
+            task,
+            actor=reviewer_actor(lead, task.language),
+            purpose="review: read redacted transcript",
+        )
     except (KeyDestroyed, TaskGone):
         delete_tasks(session, vault.blobs, [task.id])
         raise TaskGone("the owner removed this recording; the task is gone") from None
@@ -141,12 +200,20 @@ def resolve(session: Session, vault: Vault, lead: Staff, task_id: str, action: s
     if link is not None and not task.is_gold:
         try:
             actor = reviewer_actor(lead, task.language)
-            vault.audit(actor, action="escalation-resolved", purpose=f"review: escalation {action}",
-                        owner_id=link.owner_id, item_id=task.id, details={**actor.details, "resolution": action})
+            vault.audit(
+                actor,
+                action="escalation-resolved",
+                purpose=f"review: escalation {action}",
+                owner_id=link.owner_id,
+                item_id=task.id,
+                details={**actor.details, "resolution": action},
+            )
         except KeyDestroyed:
             delete_tasks(session, vault.blobs, [task.id])
             raise TaskGone("the owner removed this recording; the task is gone") from None
-    session.add(Annotation(task_id=task.id, reviewer_id=lead.id, kind="resolve", reason=(note or action)[:1000]))
+    session.add(
+        Annotation(task_id=task.id, reviewer_id=lead.id, kind="resolve", reason=(note or action)[:1000])
+    )
     if action == "requeue":
         task.status, task.queue = "pending", "general"
     else:

@@ -1,4 +1,4 @@
-""""Who listened to my recordings?" — answered from the audit log, never with a name.
+""" "Who listened to my recordings?" — answered from the audit log, never with a name.
 
 Every play of a prepared clip is an audited unwrap of its task key (see
 :func:`ecoute.review.assignment.stream_clip`); the entry carries the reviewer's role, site
@@ -25,8 +25,14 @@ LISTENER_ROLES = ("reviewer", "lead")
 def _task_to_turn(session: Session, vault: Vault, owner_id: str) -> dict[str, str]:
     out = {}
     for link in session.execute(select(ReviewLink).where(ReviewLink.owner_id == owner_id)).scalars():
-        raw = vault.open(owner_id, link.task_id, "turn-ref", link.turn_ref_ct, actor=Actor.owner(owner_id),
-                         purpose="owner: who listened")
+        raw = vault.open(
+            owner_id,
+            link.task_id,
+            "turn-ref",
+            link.turn_ref_ct,
+            actor=Actor.owner(owner_id),
+            purpose="owner: who listened",
+        )
         out[link.task_id] = raw.decode()
     return out
 
@@ -42,8 +48,14 @@ def who_listened(session: Session, vault: Vault, owner_id: str) -> list[dict]:
         views = vault.audit_entries_for(owner_id)
     except KeyDestroyed:
         return []
-    plays = [v for v in views if v.action == "decrypt" and v.purpose == LISTEN_PURPOSE
-             and v.role in LISTENER_ROLES and v.details.get("kind") == "task-key"]
+    plays = [
+        v
+        for v in views
+        if v.action == "decrypt"
+        and v.purpose == LISTEN_PURPOSE
+        and v.role in LISTENER_ROLES
+        and v.details.get("kind") == "task-key"
+    ]
     if not plays:
         return []
     turns = _task_to_turn(session, vault, owner_id)
@@ -54,32 +66,59 @@ def who_listened(session: Session, vault: Vault, owner_id: str) -> list[dict]:
         per_recording[(turns.get(v.item_id or ""), *facts)] += 1
         overall[facts] += 1
     entries = [
-        {"scope": "recording", "recording": rec, "day": day, "role": role, "site_country": country,
-         "language_team": team, "count": n}
-        for (rec, day, role, country, team), n in sorted(per_recording.items(), key=lambda kv: (kv[0][1], str(kv[0][0])))
+        {
+            "scope": "recording",
+            "recording": rec,
+            "day": day,
+            "role": role,
+            "site_country": country,
+            "language_team": team,
+            "count": n,
+        }
+        for (rec, day, role, country, team), n in sorted(
+            per_recording.items(), key=lambda kv: (kv[0][1], str(kv[0][0]))
+        )
     ]
     entries += [
-        {"scope": "overall", "recording": None, "day": day, "role": role, "site_country": country,
-         "language_team": team, "count": n}
+        {
+            "scope": "overall",
+            "recording": None,
+            "day": day,
+            "role": role,
+            "site_country": country,
+            "language_team": team,
+            "count": n,
+        }
         for (day, role, country, team), n in sorted(overall.items())
     ]
     return entries
 
 
 _PHRASES = {
-    "en": {"none": "Nobody has listened to your recordings.",
-           "total": "Your recordings were listened to {n} {times}: ",
-           "part": "{n} {times} by a {role} in {country}, {team} team, on {day}",
-           "time": ("time", "times"), "role": {"reviewer": "reviewer", "lead": "review lead"}, "sep": "; "},
-    "fr": {"none": "Personne n'a écouté vos enregistrements.",
-           "total": "Vos enregistrements ont été écoutés {n} {times} : ",
-           "part": "{n} {times} par un {role} en {country}, équipe {team}, le {day}",
-           "time": ("fois", "fois"), "role": {"reviewer": "relecteur", "lead": "responsable de relecture"},
-           "sep": " ; "},
-    "de": {"none": "Niemand hat Ihre Aufnahmen angehört.",
-           "total": "Ihre Aufnahmen wurden {n} {times} angehört: ",
-           "part": "{n} {times} von einem {role} in {country}, Team {team}, am {day}",
-           "time": ("Mal", "Mal"), "role": {"reviewer": "Prüfer", "lead": "Prüfleiter"}, "sep": "; "},
+    "en": {
+        "none": "Nobody has listened to your recordings.",
+        "total": "Your recordings were listened to {n} {times}: ",
+        "part": "{n} {times} by a {role} in {country}, {team} team, on {day}",
+        "time": ("time", "times"),
+        "role": {"reviewer": "reviewer", "lead": "review lead"},
+        "sep": "; ",
+    },
+    "fr": {
+        "none": "Personne n'a écouté vos enregistrements.",
+        "total": "Vos enregistrements ont été écoutés {n} {times} : ",
+        "part": "{n} {times} par un {role} en {country}, équipe {team}, le {day}",
+        "time": ("fois", "fois"),
+        "role": {"reviewer": "relecteur", "lead": "responsable de relecture"},
+        "sep": " ; ",
+    },
+    "de": {
+        "none": "Niemand hat Ihre Aufnahmen angehört.",
+        "total": "Ihre Aufnahmen wurden {n} {times} angehört: ",
+        "part": "{n} {times} von einem {role} in {country}, Team {team}, am {day}",
+        "time": ("Mal", "Mal"),
+        "role": {"reviewer": "Prüfer", "lead": "Prüfleiter"},
+        "sep": "; ",
+    },
 }
 
 
@@ -90,7 +129,15 @@ def spoken_answer(entries: list[dict], language: str) -> str:
     if not overall:
         return p["none"]
     total = sum(e["count"] for e in overall)
-    parts = [p["part"].format(n=e["count"], times=p["time"][e["count"] != 1],
-                              role=p["role"].get(e["role"], e["role"]), country=e["site_country"] or "?",
-                              team=e["language_team"] or "?", day=e["day"]) for e in overall]
+    parts = [
+        p["part"].format(
+            n=e["count"],
+            times=p["time"][e["count"] != 1],
+            role=p["role"].get(e["role"], e["role"]),
+            country=e["site_country"] or "?",
+            team=e["language_team"] or "?",
+            day=e["day"],
+        )
+        for e in overall
+    ]
     return p["total"].format(n=total, times=p["time"][total != 1]) + p["sep"].join(parts) + "."

@@ -75,11 +75,16 @@ def remove_tasks_for_turns(session: Session, vault: Vault, owner_id: str, turn_i
     if not turn_ids:
         return []
     tags = {vault.item_tag(owner_id, turn_id) for turn_id in turn_ids}
-    task_ids = session.execute(
-        select(ReviewLink.task_id).where(ReviewLink.owner_id == owner_id, ReviewLink.turn_tag.in_(tags))
-    ).scalars().all()
+    task_ids = (
+        session.execute(
+            select(ReviewLink.task_id).where(ReviewLink.owner_id == owner_id, ReviewLink.turn_tag.in_(tags))
+        )
+        .scalars()
+        .all()
+    )
     session.execute(
-        update(ReviewSample).where(ReviewSample.owner_id == owner_id, ReviewSample.turn_id.in_(list(turn_ids)))
+        update(ReviewSample)
+        .where(ReviewSample.owner_id == owner_id, ReviewSample.turn_id.in_(list(turn_ids)))
         .values(turn_id=None, status="gone")
     )
     return delete_tasks(session, vault.blobs, task_ids)
@@ -87,7 +92,9 @@ def remove_tasks_for_turns(session: Session, vault: Vault, owner_id: str, turn_i
 
 def remove_tasks_for_owner(session: Session, blobs: BlobStore, owner_id: str) -> list[str]:
     """Every task of an owner (erasure): needs no key, so it works after the DEK is destroyed."""
-    task_ids = session.execute(select(ReviewLink.task_id).where(ReviewLink.owner_id == owner_id)).scalars().all()
+    task_ids = (
+        session.execute(select(ReviewLink.task_id).where(ReviewLink.owner_id == owner_id)).scalars().all()
+    )
     session.execute(delete(ReviewSample).where(ReviewSample.owner_id == owner_id))
     return delete_tasks(session, blobs, task_ids)
 
@@ -98,10 +105,18 @@ def remove_unreviewed_tasks_for_owner(session: Session, vault: Vault, owner_id: 
     Samples still waiting for preparation are cancelled too, so nothing of the owner's
     enters the queue after they said stop.
     """
-    task_ids = session.execute(select(ReviewLink.task_id).where(ReviewLink.owner_id == owner_id)).scalars().all()
-    reviewed = set(session.execute(
-        select(Annotation.task_id).where(Annotation.task_id.in_(task_ids), Annotation.kind == "label")
-    ).scalars()) if task_ids else set()
+    task_ids = (
+        session.execute(select(ReviewLink.task_id).where(ReviewLink.owner_id == owner_id)).scalars().all()
+    )
+    reviewed = (
+        set(
+            session.execute(
+                select(Annotation.task_id).where(Annotation.task_id.in_(task_ids), Annotation.kind == "label")
+            ).scalars()
+        )
+        if task_ids
+        else set()
+    )
     unreviewed = [t for t in task_ids if t not in reviewed]
     if reviewed:
         for task in session.execute(select(ReviewTask).where(ReviewTask.id.in_(reviewed))).scalars():
@@ -109,11 +124,13 @@ def remove_unreviewed_tasks_for_owner(session: Session, vault: Vault, owner_id: 
             if task.status in ("pending", "assigned"):
                 task.status = "done"
         session.execute(
-            update(ReviewAssignment).where(ReviewAssignment.task_id.in_(reviewed), ReviewAssignment.state == "open")
+            update(ReviewAssignment)
+            .where(ReviewAssignment.task_id.in_(reviewed), ReviewAssignment.state == "open")
             .values(state="expired")
         )
     session.execute(
-        update(ReviewSample).where(ReviewSample.owner_id == owner_id, ReviewSample.status == "preparing")
+        update(ReviewSample)
+        .where(ReviewSample.owner_id == owner_id, ReviewSample.status == "preparing")
         .values(status="cancelled")
     )
     return len(delete_tasks(session, vault.blobs, unreviewed))

@@ -72,11 +72,16 @@ def gold_correct(answer: dict, transcript: str, intent: str | None) -> bool:
 
 def gold_record(session: Session, reviewer_id: str, window: int) -> list[bool]:
     """The reviewer's most recent gold results, newest first."""
-    rows = session.execute(
-        select(Annotation.gold_correct).where(Annotation.reviewer_id == reviewer_id,
-                                              Annotation.gold_correct.is_not(None))
-        .order_by(Annotation.created_at.desc(), Annotation.id.desc()).limit(window)
-    ).scalars().all()
+    rows = (
+        session.execute(
+            select(Annotation.gold_correct)
+            .where(Annotation.reviewer_id == reviewer_id, Annotation.gold_correct.is_not(None))
+            .order_by(Annotation.created_at.desc(), Annotation.id.desc())
+            .limit(window)
+        )
+        .scalars()
+        .all()
+    )
     return [bool(r) for r in rows]
 
 
@@ -94,8 +99,10 @@ def check_pause(session: Session, settings: Settings, staff: Staff) -> bool:
         return False
     if accuracy < settings.review_gold_pause_below:
         staff.paused = True
-        staff.paused_reason = (f"gold accuracy {accuracy:.0%} over the last {n} gold items is below "
-                               f"{settings.review_gold_pause_below:.0%}; your lead will review with you")
+        staff.paused_reason = (
+            f"gold accuracy {accuracy:.0%} over the last {n} gold items is below "
+            f"{settings.review_gold_pause_below:.0%}; your lead will review with you"
+        )
         return True
     return False
 
@@ -111,8 +118,16 @@ def pair_stats(session: Session) -> list[dict]:
         ia = [r.intent_a if r.reviewer_a == a else r.intent_b for r in rows]
         ib = [r.intent_b if r.reviewer_a == a else r.intent_a for r in rows]
         weeks = sorted({r.week for r in rows})
-        out.append({"reviewer_a": a, "reviewer_b": b, "n": len(rows),
-                    "intent_agreement": intent_agreement(ia, ib), "kappa": cohens_kappa(ia, ib),
-                    "mean_wer": sum(r.wer for r in rows) / len(rows),
-                    "first_week": weeks[0], "last_week": weeks[-1]})
+        out.append(
+            {
+                "reviewer_a": a,
+                "reviewer_b": b,
+                "n": len(rows),
+                "intent_agreement": intent_agreement(ia, ib),
+                "kappa": cohens_kappa(ia, ib),
+                "mean_wer": sum(r.wer for r in rows) / len(rows),
+                "first_week": weeks[0],
+                "last_week": weeks[-1],
+            }
+        )
     return out

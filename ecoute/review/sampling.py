@@ -47,10 +47,14 @@ class SamplingPolicy:
     cap: int
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "SamplingPolicy":
-        return cls(settings.review_sample_rate, parse_language_rates(settings.review_language_rates),
-                   settings.review_unsure_boost, settings.review_unsure_confidence,
-                   settings.review_cap_per_owner_30d)
+    def from_settings(cls, settings: Settings) -> SamplingPolicy:
+        return cls(
+            settings.review_sample_rate,
+            parse_language_rates(settings.review_language_rates),
+            settings.review_unsure_boost,
+            settings.review_unsure_confidence,
+            settings.review_cap_per_owner_30d,
+        )
 
     def rate_for(self, language: str) -> float:
         return self.language_rates.get(language, self.rate)
@@ -123,7 +127,8 @@ def decide(policy: SamplingPolicy, facts: TurnFacts, stratum: StratumState) -> D
 
 def owner_samples_since(session: Session, owner_id: str, since: datetime) -> int:
     return session.execute(
-        select(func.count()).select_from(ReviewSample)
+        select(func.count())
+        .select_from(ReviewSample)
         .where(ReviewSample.owner_id == owner_id, ReviewSample.sampled_at > since)
     ).scalar_one()
 
@@ -139,14 +144,22 @@ def _stratum(session: Session, language: str, rng: random.Random) -> ReviewStrat
     return row
 
 
-def decide_turn(session: Session, settings: Settings, turn: Turn, *, rng: random.Random | None = None) -> Decision:
+def decide_turn(
+    session: Session, settings: Settings, turn: Turn, *, rng: random.Random | None = None
+) -> Decision:
     """Decide one turn inside the caller's transaction; marks it considered either way."""
     rng = rng or random.SystemRandom()
     policy = SamplingPolicy.from_settings(settings)
     consented = is_opted_in(session, turn.owner_id)
     recent = owner_samples_since(session, turn.owner_id, turn.created_at - CAP_WINDOW) if consented else 0
-    facts = TurnFacts(consented, turn.false_activation or turn.audio_blob is None, turn.language,
-                      turn.handled, turn.confidence, recent)
+    facts = TurnFacts(
+        consented,
+        turn.false_activation or turn.audio_blob is None,
+        turn.language,
+        turn.handled,
+        turn.confidence,
+        recent,
+    )
     decision = Decision(False, "not-consented")
     if consented and not facts.false_activation and recent < policy.cap:
         row = _stratum(session, turn.language, rng)
@@ -157,14 +170,23 @@ def decide_turn(session: Session, settings: Settings, turn: Turn, *, rng: random
         decision = decide(policy, facts, StratumState(0.0))
     turn.review_considered = True
     if decision.sampled:
-        session.add(ReviewSample(owner_id=turn.owner_id, turn_id=turn.id, language=turn.language,
-                                 sampled_at=turn.created_at, boosted=decision.boosted, status="preparing"))
+        session.add(
+            ReviewSample(
+                owner_id=turn.owner_id,
+                turn_id=turn.id,
+                language=turn.language,
+                sampled_at=turn.created_at,
+                boosted=decision.boosted,
+                status="preparing",
+            )
+        )
     session.flush()
     return decision
 
 
-def consider_turn(store: Store, turn_id: str, *, rng: random.Random | None = None, prepare: bool = True,
-                  np_rng=None) -> dict:
+def consider_turn(
+    store: Store, turn_id: str, *, rng: random.Random | None = None, prepare: bool = True, np_rng=None
+) -> dict:
     """The background stage for one turn: decide, then (if sampled) prepare the review task.
 
     The decision commits on its own, before the slow preparation, so the database is not
@@ -181,11 +203,23 @@ def consider_turn(store: Store, turn_id: str, *, rng: random.Random | None = Non
         decision = decide_turn(session, store.settings, turn, rng=rng)
         sample_id = None
         if decision.sampled:
-            sample_id = session.execute(
-                select(ReviewSample.id).where(ReviewSample.turn_id == turn_id).order_by(ReviewSample.id.desc())
-            ).scalars().first()
-    result = {"turn_id": turn_id, "sampled": decision.sampled, "reason": decision.reason,
-              "boosted": decision.boosted, "task_id": None, "status": None}
+            sample_id = (
+                session.execute(
+                    select(ReviewSample.id)
+                    .where(ReviewSample.turn_id == turn_id)
+                    .order_by(ReviewSample.id.desc())
+                )
+                .scalars()
+                .first()
+            )
+    result = {
+        "turn_id": turn_id,
+        "sampled": decision.sampled,
+        "reason": decision.reason,
+        "boosted": decision.boosted,
+        "task_id": None,
+        "status": None,
+    }
     if decision.sampled and prepare:
         from ecoute.review.tasks import prepare_sample
 

@@ -30,9 +30,19 @@ def parse_languages(spec: str) -> list[str]:
     return sorted(set(langs), key=langs.index)
 
 
-def create_staff(session: Session, settings: Settings, *, email: str, display_name: str, password: str,
-                 role: str, site: str = "", country: str = "", languages: str = "",
-                 daily_cap: int | None = None) -> Staff:
+def create_staff(
+    session: Session,
+    settings: Settings,
+    *,
+    email: str,
+    display_name: str,
+    password: str,
+    role: str,
+    site: str = "",
+    country: str = "",
+    languages: str = "",
+    daily_cap: int | None = None,
+) -> Staff:
     """Validate everything first, so a bad argument creates nothing."""
     email = email.strip().lower()
     if "@" not in email or len(email) > 320:
@@ -53,9 +63,18 @@ def create_staff(session: Session, settings: Settings, *, email: str, display_na
         hashed = hash_password(settings, password)
     except ValueError as err:
         raise BadInput(str(err)) from None
-    staff = Staff(id=new_id(), email=email, display_name=display_name.strip() or email.split("@")[0],
-                  password_hash=hashed, role=role, site=site.strip(), site_country=country,
-                  languages=",".join(langs), daily_cap=daily_cap, paused=False)
+    staff = Staff(
+        id=new_id(),
+        email=email,
+        display_name=display_name.strip() or email.split("@")[0],
+        password_hash=hashed,
+        role=role,
+        site=site.strip(),
+        site_country=country,
+        languages=",".join(langs),
+        daily_cap=daily_cap,
+        paused=False,
+    )
     session.add(staff)
     session.flush()
     return staff

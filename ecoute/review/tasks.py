@@ -64,6 +64,7 @@ class StoredTranscript:
 
 # -- coarse context --------------------------------------------------------------------
 
+
 def coarse_context(at: datetime) -> str:
     """Part of day and weekday/weekend: useful to a reviewer, useless to locate a moment."""
     hour = at.hour
@@ -77,6 +78,7 @@ def iso_week(at: datetime) -> str:
 
 
 # -- sealing with the task key ---------------------------------------------------------
+
 
 def task_aad(task_id: str, kind: str) -> bytes:
     return crypto.aad_for("review-task", task_id, kind)
@@ -155,6 +157,7 @@ def read_audio(session: Session, blobs: BlobStore, key: bytes, task: ReviewTask)
 
 # -- creating tasks --------------------------------------------------------------------
 
+
 def safe_slots(slots: dict, redacted_transcript: str) -> dict:
     """Slot values that survive redaction; any other value could be personal data."""
     text = redacted_transcript.lower()
@@ -191,8 +194,9 @@ def create_task(
         "entities": sorted({getattr(e, "type", str(e)) for e in prepared.entities}),
     }
     blob = audio_blob_key(task_id)
-    _put_blob_undone_on_rollback(session, vault.blobs, blob,
-                                 seal_for_task(key, task_id, "audio", wav_bytes(prepared.audio)))
+    _put_blob_undone_on_rollback(
+        session, vault.blobs, blob, seal_for_task(key, task_id, "audio", wav_bytes(prepared.audio))
+    )
     task = ReviewTask(
         id=task_id,
         language=language,
@@ -210,20 +214,31 @@ def create_task(
         created_week=iso_week(turn_created_at),
     )
     session.add(task)
-    session.add(ReviewLink(
-        task_id=task_id,
-        owner_id=owner_id,
-        turn_ref_ct=vault.seal(owner_id, task_id, "turn-ref", turn_id.encode()),
-        turn_tag=vault.item_tag(owner_id, turn_id),
-        wrapped_task_key=wrapped,
-    ))
+    session.add(
+        ReviewLink(
+            task_id=task_id,
+            owner_id=owner_id,
+            turn_ref_ct=vault.seal(owner_id, task_id, "turn-ref", turn_id.encode()),
+            turn_tag=vault.item_tag(owner_id, turn_id),
+            wrapped_task_key=wrapped,
+        )
+    )
     session.flush()
     return task
 
 
-def create_gold_task(session: Session, blobs: BlobStore, *, audio: Audio, language: str, transcript: str,
-                     intent: str | None, draft: str | None = None, slots: dict | None = None,
-                     context: str = "") -> ReviewTask:
+def create_gold_task(
+    session: Session,
+    blobs: BlobStore,
+    *,
+    audio: Audio,
+    language: str,
+    transcript: str,
+    intent: str | None,
+    draft: str | None = None,
+    slots: dict | None = None,
+    context: str = "",
+) -> ReviewTask:
     """A gold task: synthetic content written by a lead, with the known answer kept aside.
 
     Reviewers cannot tell gold from real tasks; ``draft`` is the transcript they are shown
@@ -235,11 +250,21 @@ def create_gold_task(session: Session, blobs: BlobStore, *, audio: Audio, langua
     _put_blob_undone_on_rollback(session, blobs, blob, seal_for_task(key, task_id, "audio", wav_bytes(audio)))
     content = {"transcript": draft if draft is not None else transcript, "slots": slots or {}, "entities": []}
     now = utcnow()
-    task = ReviewTask(id=task_id, language=language, queue="general", status="pending", intent=intent,
-                      context=context or coarse_context(now), audio_blob=blob,
-                      content_ct=seal_for_task(key, task_id, "content", json.dumps(content).encode()),
-                      disguise={}, is_gold=True, gold_answer={"transcript": transcript, "intent": intent},
-                      reviews_needed=1, created_week=iso_week(now))
+    task = ReviewTask(
+        id=task_id,
+        language=language,
+        queue="general",
+        status="pending",
+        intent=intent,
+        context=context or coarse_context(now),
+        audio_blob=blob,
+        content_ct=seal_for_task(key, task_id, "content", json.dumps(content).encode()),
+        disguise={},
+        is_gold=True,
+        gold_answer={"transcript": transcript, "intent": intent},
+        reviews_needed=1,
+        created_week=iso_week(now),
+    )
     session.add(task)
     session.flush()
     session.add(GoldTaskKey(task_id=task_id, task_key=key))
@@ -248,6 +273,7 @@ def create_gold_task(session: Session, blobs: BlobStore, *, audio: Audio, langua
 
 
 # -- the preparation step of the background stage --------------------------------------
+
 
 def _default_prepare(audio: Audio, settings: Settings, **kwargs: Any) -> Prepared:
     from ecoute.privacy.prepare import prepare_clip
@@ -283,22 +309,44 @@ def prepare_sample(store: Store, sample_id: int, *, rng=None, prepare=None) -> d
             sample.status = "gone"
             return {"status": "gone"}
         owner_id, turn_id, language, created_at = turn.owner_id, turn.id, turn.language, turn.created_at
-    words = [StoredWord(str(w.get("word", "")), float(w.get("start", 0.0)), float(w.get("end", 0.0)))
-             for w in content.words if isinstance(w, dict)]
+    words = [
+        StoredWord(str(w.get("word", "")), float(w.get("start", 0.0)), float(w.get("end", 0.0)))
+        for w in content.words
+        if isinstance(w, dict)
+    ]
     audio = load_audio(raw)
-    prepared = prepare(audio, store.settings, language=language,
-                       transcript=StoredTranscript(content.transcript, language, words), rng=rng)
+    prepared = prepare(
+        audio,
+        store.settings,
+        language=language,
+        transcript=StoredTranscript(content.transcript, language, words),
+        rng=rng,
+    )
     with store.vault_session() as (session, vault):
         sample = session.get(ReviewSample, sample_id)
-        if sample is None or sample.status != "preparing" or not is_opted_in(session, owner_id) \
-                or session.get(Turn, turn_id) is None:
+        if (
+            sample is None
+            or sample.status != "preparing"
+            or not is_opted_in(session, owner_id)
+            or session.get(Turn, turn_id) is None
+        ):
             if sample is not None and sample.status == "preparing":
                 sample.status = "cancelled"
             return {"status": "cancelled"}
         double = random.SystemRandom().random() < store.settings.review_double_fraction
-        task = create_task(session, vault, store.settings, owner_id=owner_id, turn_id=turn_id,
-                           turn_created_at=created_at, intent=content.intent, slots=content.slots,
-                           language=language, prepared=prepared, double_review=double)
+        task = create_task(
+            session,
+            vault,
+            store.settings,
+            owner_id=owner_id,
+            turn_id=turn_id,
+            turn_created_at=created_at,
+            intent=content.intent,
+            slots=content.slots,
+            language=language,
+            prepared=prepared,
+            double_review=double,
+        )
         sample.status = "task" if task else "excluded"
         return {"status": sample.status, "task_id": task.id if task else None}
 
@@ -306,9 +354,11 @@ def prepare_sample(store: Store, sample_id: int, *, rng=None, prepare=None) -> d
 def prepare_pending(store: Store) -> list[int]:
     """Samples whose preparation has not finished (crash, restart): resume them."""
     with store.session() as session:
-        return list(session.execute(
-            select(ReviewSample.id).where(ReviewSample.status == "preparing").order_by(ReviewSample.id)
-        ).scalars())
+        return list(
+            session.execute(
+                select(ReviewSample.id).where(ReviewSample.status == "preparing").order_by(ReviewSample.id)
+            ).scalars()
+        )
 
 
 def get_task(session: Session, task_id: str) -> ReviewTask:

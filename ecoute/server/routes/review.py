@@ -23,7 +23,8 @@ from sqlalchemy.orm import Session
 
 from ecoute.errors import EcouteError
 from ecoute.platform.pages import templates
-from ecoute.review import annotate, consent, lead as lead_ops
+from ecoute.review import annotate, consent
+from ecoute.review import lead as lead_ops
 from ecoute.review.assignment import completed_today, daily_cap, next_task, open_assignment_of, stream_clip
 from ecoute.review.errors import TaskGone, http_status
 from ecoute.review.listening import who_listened
@@ -78,23 +79,37 @@ def _page(request: Request, session: Session, work: Callable[[], Response]) -> R
         return response
     except EcouteError as err:
         status = _refusal(session, err)
-        return templates.TemplateResponse(request, "review/error.html", {"message": str(err), "status": status},
-                                          status_code=status)
+        return templates.TemplateResponse(
+            request, "review/error.html", {"message": str(err), "status": status}, status_code=status
+        )
 
 
 def _me(session: Session, settings, staff: Staff) -> dict:
     done = completed_today(session, staff)
     every = max(1, settings.review_break_every)
-    return {"name": staff.display_name, "role": staff.role, "languages": staff.languages,
-            "completed_today": done, "daily_cap": daily_cap(settings, staff), "paused": staff.paused,
-            "paused_reason": staff.paused_reason or "", "break_due": done > 0 and done % every == 0}
+    return {
+        "name": staff.display_name,
+        "role": staff.role,
+        "languages": staff.languages,
+        "completed_today": done,
+        "daily_cap": daily_cap(settings, staff),
+        "paused": staff.paused,
+        "paused_reason": staff.paused_reason or "",
+        "break_due": done > 0 and done % every == 0,
+    }
 
 
 # -- the reviewer workstation -----------------------------------------------------------
 
+
 @router.get("/review", response_class=HTMLResponse)
-def workstation(request: Request, done: str = "", staff: Staff = Depends(reviewer_or_lead),
-                session: Session = Depends(db_session), store: Store = Depends(get_store)) -> Response:
+def workstation(
+    request: Request,
+    done: str = "",
+    staff: Staff = Depends(reviewer_or_lead),
+    session: Session = Depends(db_session),
+    store: Store = Depends(get_store),
+) -> Response:
     settings = _settings(request)
 
     def render() -> Response:
@@ -102,17 +117,28 @@ def workstation(request: Request, done: str = "", staff: Staff = Depends(reviewe
         current = open_assignment_of(session, staff)
         if current is not None and not staff.paused:
             task = annotate.task_view(session, _vault(session, store), staff, current.task_id)
-        return templates.TemplateResponse(request, "review/workstation.html", {
-            "me": _me(session, settings, staff), "task": task, "done": done[:20],
-            "categories": annotate.SENSITIVE_CATEGORIES, "procedure": settings.review_escalation_procedure,
-        })
+        return templates.TemplateResponse(
+            request,
+            "review/workstation.html",
+            {
+                "me": _me(session, settings, staff),
+                "task": task,
+                "done": done[:20],
+                "categories": annotate.SENSITIVE_CATEGORIES,
+                "procedure": settings.review_escalation_procedure,
+            },
+        )
 
     return _page(request, session, render)
 
 
 @router.post("/review/next")
-def take_next(request: Request, staff: Staff = Depends(reviewer_or_lead), session: Session = Depends(db_session),
-              store: Store = Depends(get_store)) -> Response:
+def take_next(
+    request: Request,
+    staff: Staff = Depends(reviewer_or_lead),
+    session: Session = Depends(db_session),
+    store: Store = Depends(get_store),
+) -> Response:
     def work() -> Response:
         task = next_task(session, _vault(session, store), _settings(request), staff)
         return RedirectResponse("/review" if task else "/review?done=empty", status_code=303)
@@ -121,21 +147,43 @@ def take_next(request: Request, staff: Staff = Depends(reviewer_or_lead), sessio
 
 
 @router.post("/review/tasks/{task_id}/label")
-def label_page(request: Request, task_id: str, transcript: str = Form(""), intent: str = Form(""),
-               slots: str = Form(""), seconds: str = Form(""), staff: Staff = Depends(reviewer_or_lead),
-               session: Session = Depends(db_session), store: Store = Depends(get_store)) -> Response:
+def label_page(
+    request: Request,
+    task_id: str,
+    transcript: str = Form(""),
+    intent: str = Form(""),
+    slots: str = Form(""),
+    seconds: str = Form(""),
+    staff: Staff = Depends(reviewer_or_lead),
+    session: Session = Depends(db_session),
+    store: Store = Depends(get_store),
+) -> Response:
     def work() -> Response:
-        annotate.label(session, _vault(session, store), _settings(request), staff, task_id, transcript=transcript,
-                       intent=intent, slots=slots, seconds_spent=_seconds(seconds))
+        annotate.label(
+            session,
+            _vault(session, store),
+            _settings(request),
+            staff,
+            task_id,
+            transcript=transcript,
+            intent=intent,
+            slots=slots,
+            seconds_spent=_seconds(seconds),
+        )
         return RedirectResponse("/review?done=saved", status_code=303)
 
     return _page(request, session, work)
 
 
 @router.post("/review/tasks/{task_id}/sensitive")
-def sensitive_page(request: Request, task_id: str, category: str = Form(""),
-                   staff: Staff = Depends(reviewer_or_lead), session: Session = Depends(db_session),
-                   store: Store = Depends(get_store)) -> Response:
+def sensitive_page(
+    request: Request,
+    task_id: str,
+    category: str = Form(""),
+    staff: Staff = Depends(reviewer_or_lead),
+    session: Session = Depends(db_session),
+    store: Store = Depends(get_store),
+) -> Response:
     def work() -> Response:
         annotate.flag_sensitive(session, _vault(session, store), staff, task_id, category=category)
         return RedirectResponse("/review?done=sensitive", status_code=303)
@@ -144,8 +192,14 @@ def sensitive_page(request: Request, task_id: str, category: str = Form(""),
 
 
 @router.post("/review/tasks/{task_id}/escalate")
-def escalate_page(request: Request, task_id: str, reason: str = Form(""), staff: Staff = Depends(reviewer_or_lead),
-                  session: Session = Depends(db_session), store: Store = Depends(get_store)) -> Response:
+def escalate_page(
+    request: Request,
+    task_id: str,
+    reason: str = Form(""),
+    staff: Staff = Depends(reviewer_or_lead),
+    session: Session = Depends(db_session),
+    store: Store = Depends(get_store),
+) -> Response:
     def work() -> Response:
         annotate.escalate(session, _vault(session, store), _settings(request), staff, task_id, reason=reason)
         return RedirectResponse("/review?done=escalated", status_code=303)
@@ -154,8 +208,12 @@ def escalate_page(request: Request, task_id: str, reason: str = Form(""), staff:
 
 
 @router.post("/review/tasks/{task_id}/skip")
-def skip_page(request: Request, task_id: str, staff: Staff = Depends(reviewer_or_lead),
-              session: Session = Depends(db_session)) -> Response:
+def skip_page(
+    request: Request,
+    task_id: str,
+    staff: Staff = Depends(reviewer_or_lead),
+    session: Session = Depends(db_session),
+) -> Response:
     def work() -> Response:
         annotate.skip(session, staff, task_id)
         return RedirectResponse("/review?done=skipped", status_code=303)
@@ -173,9 +231,14 @@ def _seconds(value: str) -> float | None:
 
 # -- the reviewer API ---------------------------------------------------------------------
 
+
 @router.get("/review/api/tasks/{task_id}/audio")
-def task_audio(task_id: str, staff: Staff = Depends(reviewer_or_lead), session: Session = Depends(db_session),
-               store: Store = Depends(get_store)) -> Response:
+def task_audio(
+    task_id: str,
+    staff: Staff = Depends(reviewer_or_lead),
+    session: Session = Depends(db_session),
+    store: Store = Depends(get_store),
+) -> Response:
     """The prepared clip, decrypted by the key broker for the reviewer holding the task (audited)."""
     try:
         wav = stream_clip(session, _vault(session, store), staff, task_id)
@@ -186,13 +249,19 @@ def task_audio(task_id: str, staff: Staff = Depends(reviewer_or_lead), session: 
 
 
 @router.get("/review/api/me")
-def api_me(request: Request, staff: Staff = Depends(reviewer_or_lead), session: Session = Depends(db_session)):
+def api_me(
+    request: Request, staff: Staff = Depends(reviewer_or_lead), session: Session = Depends(db_session)
+):
     return _me(session, _settings(request), staff)
 
 
 @router.post("/review/api/next")
-def api_next(request: Request, staff: Staff = Depends(reviewer_or_lead), session: Session = Depends(db_session),
-             store: Store = Depends(get_store)) -> Response:
+def api_next(
+    request: Request,
+    staff: Staff = Depends(reviewer_or_lead),
+    session: Session = Depends(db_session),
+    store: Store = Depends(get_store),
+) -> Response:
     def work() -> dict:
         vault = _vault(session, store)
         task = next_task(session, vault, _settings(request), staff)
@@ -202,27 +271,49 @@ def api_next(request: Request, staff: Staff = Depends(reviewer_or_lead), session
 
 
 @router.get("/review/api/tasks/{task_id}")
-def api_task(task_id: str, staff: Staff = Depends(reviewer_or_lead), session: Session = Depends(db_session),
-             store: Store = Depends(get_store)) -> Response:
+def api_task(
+    task_id: str,
+    staff: Staff = Depends(reviewer_or_lead),
+    session: Session = Depends(db_session),
+    store: Store = Depends(get_store),
+) -> Response:
     return _api(session, lambda: annotate.task_view(session, _vault(session, store), staff, task_id))
 
 
 @router.post("/review/api/tasks/{task_id}/annotations")
-def api_annotate(request: Request, task_id: str, body: dict = Body(...), staff: Staff = Depends(reviewer_or_lead),
-                 session: Session = Depends(db_session), store: Store = Depends(get_store)) -> Response:
+def api_annotate(
+    request: Request,
+    task_id: str,
+    body: dict = Body(...),
+    staff: Staff = Depends(reviewer_or_lead),
+    session: Session = Depends(db_session),
+    store: Store = Depends(get_store),
+) -> Response:
     """One outcome per task: ``{"kind": "label"|"sensitive"|"escalate"|"skip", ...}``."""
+
     def work() -> dict:
         vault = _vault(session, store)
         kind = body.get("kind")
         if kind == "label":
-            out = annotate.label(session, vault, _settings(request), staff, task_id,
-                                 transcript=str(body.get("transcript", "")), intent=body.get("intent"),
-                                 slots=body.get("slots"), seconds_spent=_seconds(body.get("seconds", "")))
+            out = annotate.label(
+                session,
+                vault,
+                _settings(request),
+                staff,
+                task_id,
+                transcript=str(body.get("transcript", "")),
+                intent=body.get("intent"),
+                slots=body.get("slots"),
+                seconds_spent=_seconds(body.get("seconds", "")),
+            )
         elif kind == "sensitive":
-            out = annotate.flag_sensitive(session, vault, staff, task_id, category=str(body.get("category", "")))
+            out = annotate.flag_sensitive(
+                session, vault, staff, task_id, category=str(body.get("category", ""))
+            )
         elif kind == "escalate":
-            out = annotate.escalate(session, vault, _settings(request), staff, task_id,
-                                    reason=str(body.get("reason", "")))
+            out = annotate.escalate(
+                session, vault, _settings(request), staff, task_id, reason=str(body.get("reason", ""))
+            )
         elif kind == "skip":
             out = annotate.skip(session, staff, task_id)
         else:
@@ -236,16 +327,27 @@ def api_annotate(request: Request, task_id: str, body: dict = Body(...), staff: 
 
 # -- the lead ---------------------------------------------------------------------------
 
+
 @router.get("/review/lead", response_class=HTMLResponse)
-def lead_page(request: Request, staff: Staff = Depends(lead_only), session: Session = Depends(db_session),
-              store: Store = Depends(get_store), task: str = "") -> Response:
+def lead_page(
+    request: Request,
+    staff: Staff = Depends(lead_only),
+    session: Session = Depends(db_session),
+    store: Store = Depends(get_store),
+    task: str = "",
+) -> Response:
     def render() -> Response:
         detail = None
         if task:
-            detail = {"task_id": task,
-                      "transcript": lead_ops.escalation_text(session, _vault(session, store), staff, task)}
-        return templates.TemplateResponse(request, "review/lead.html", {
-            "me": staff, "stats": lead_ops.stats(session, _settings(request)), "detail": detail})
+            detail = {
+                "task_id": task,
+                "transcript": lead_ops.escalation_text(session, _vault(session, store), staff, task),
+            }
+        return templates.TemplateResponse(
+            request,
+            "review/lead.html",
+            {"me": staff, "stats": lead_ops.stats(session, _settings(request)), "detail": detail},
+        )
 
     return _page(request, session, render)
 
@@ -256,8 +358,12 @@ def lead_stats(request: Request, staff: Staff = Depends(lead_only), session: Ses
 
 
 @router.get("/review/api/lead/escalations/{task_id}/audio")
-def lead_audio(task_id: str, staff: Staff = Depends(lead_only), session: Session = Depends(db_session),
-               store: Store = Depends(get_store)) -> Response:
+def lead_audio(
+    task_id: str,
+    staff: Staff = Depends(lead_only),
+    session: Session = Depends(db_session),
+    store: Store = Depends(get_store),
+) -> Response:
     try:
         wav = lead_ops.escalation_audio(session, _vault(session, store), staff, task_id)
         session.commit()
@@ -267,8 +373,13 @@ def lead_audio(task_id: str, staff: Staff = Depends(lead_only), session: Session
 
 
 @router.post("/review/lead/reviewers/{staff_id}/pause")
-def lead_pause(request: Request, staff_id: str, reason: str = Form(""), staff: Staff = Depends(lead_only),
-               session: Session = Depends(db_session)) -> Response:
+def lead_pause(
+    request: Request,
+    staff_id: str,
+    reason: str = Form(""),
+    staff: Staff = Depends(lead_only),
+    session: Session = Depends(db_session),
+) -> Response:
     def work() -> Response:
         lead_ops.set_paused(session, staff, staff_id, True, reason)
         return RedirectResponse("/review/lead", status_code=303)
@@ -277,8 +388,9 @@ def lead_pause(request: Request, staff_id: str, reason: str = Form(""), staff: S
 
 
 @router.post("/review/lead/reviewers/{staff_id}/unpause")
-def lead_unpause(request: Request, staff_id: str, staff: Staff = Depends(lead_only),
-                 session: Session = Depends(db_session)) -> Response:
+def lead_unpause(
+    request: Request, staff_id: str, staff: Staff = Depends(lead_only), session: Session = Depends(db_session)
+) -> Response:
     def work() -> Response:
         lead_ops.set_paused(session, staff, staff_id, False)
         return RedirectResponse("/review/lead", status_code=303)
@@ -287,8 +399,13 @@ def lead_unpause(request: Request, staff_id: str, staff: Staff = Depends(lead_on
 
 
 @router.post("/review/lead/reviewers/{staff_id}/cap")
-def lead_cap(request: Request, staff_id: str, daily_cap: str = Form(""), staff: Staff = Depends(lead_only),
-             session: Session = Depends(db_session)) -> Response:
+def lead_cap(
+    request: Request,
+    staff_id: str,
+    daily_cap: str = Form(""),
+    staff: Staff = Depends(lead_only),
+    session: Session = Depends(db_session),
+) -> Response:
     def work() -> Response:
         lead_ops.set_cap(session, staff, staff_id, daily_cap)
         return RedirectResponse("/review/lead", status_code=303)
@@ -297,9 +414,15 @@ def lead_cap(request: Request, staff_id: str, daily_cap: str = Form(""), staff: 
 
 
 @router.post("/review/lead/escalations/{task_id}/resolve")
-def lead_resolve(request: Request, task_id: str, action: str = Form(""), note: str = Form(""),
-                 staff: Staff = Depends(lead_only), session: Session = Depends(db_session),
-                 store: Store = Depends(get_store)) -> Response:
+def lead_resolve(
+    request: Request,
+    task_id: str,
+    action: str = Form(""),
+    note: str = Form(""),
+    staff: Staff = Depends(lead_only),
+    session: Session = Depends(db_session),
+    store: Store = Depends(get_store),
+) -> Response:
     def work() -> Response:
         lead_ops.resolve(session, _vault(session, store), staff, task_id, action, note)
         return RedirectResponse("/review/lead", status_code=303)
@@ -308,6 +431,7 @@ def lead_resolve(request: Request, task_id: str, action: str = Form(""), note: s
 
 
 # -- the owner's human-review page ---------------------------------------------------------
+
 
 def _owner_review(session: Session, store: Store, owner: Owner) -> dict:
     vault = _vault(session, store)
@@ -325,19 +449,35 @@ def _owner_review(session: Session, store: Store, owner: Owner) -> dict:
 
 
 @router.get("/privacy/review", response_class=HTMLResponse)
-def owner_review_page(request: Request, notice: str = "", owner: Owner = Depends(current_owner),
-                      session: Session = Depends(db_session), store: Store = Depends(get_store)) -> Response:
+def owner_review_page(
+    request: Request,
+    notice: str = "",
+    owner: Owner = Depends(current_owner),
+    session: Session = Depends(db_session),
+    store: Store = Depends(get_store),
+) -> Response:
     def render() -> Response:
-        return templates.TemplateResponse(request, "review/owner.html", {
-            "owner": owner, "lang": owner.language, "review": _owner_review(session, store, owner),
-            "notice": notice[:40]})
+        return templates.TemplateResponse(
+            request,
+            "review/owner.html",
+            {
+                "owner": owner,
+                "lang": owner.language,
+                "review": _owner_review(session, store, owner),
+                "notice": notice[:40],
+            },
+        )
 
     return _page(request, session, render)
 
 
 @router.post("/privacy/review/opt-in")
-def owner_opt_in(request: Request, owner: Owner = Depends(current_owner), session: Session = Depends(db_session),
-                 store: Store = Depends(get_store)) -> Response:
+def owner_opt_in(
+    request: Request,
+    owner: Owner = Depends(current_owner),
+    session: Session = Depends(db_session),
+    store: Store = Depends(get_store),
+) -> Response:
     def work() -> Response:
         consent.opt_in(session, _vault(session, store), owner.id, "web")
         return RedirectResponse("/privacy/review?notice=on", status_code=303)
@@ -346,8 +486,12 @@ def owner_opt_in(request: Request, owner: Owner = Depends(current_owner), sessio
 
 
 @router.post("/privacy/review/opt-out")
-def owner_opt_out(request: Request, owner: Owner = Depends(current_owner), session: Session = Depends(db_session),
-                  store: Store = Depends(get_store)) -> Response:
+def owner_opt_out(
+    request: Request,
+    owner: Owner = Depends(current_owner),
+    session: Session = Depends(db_session),
+    store: Store = Depends(get_store),
+) -> Response:
     def work() -> Response:
         removed = consent.opt_out(session, _vault(session, store), owner.id, "web")
         return RedirectResponse(f"/privacy/review?notice=off-{removed}", status_code=303)
@@ -356,8 +500,11 @@ def owner_opt_out(request: Request, owner: Owner = Depends(current_owner), sessi
 
 
 @router.get("/api/v1/me/review")
-def api_owner_review(owner: Owner = Depends(current_owner), session: Session = Depends(db_session),
-                     store: Store = Depends(get_store)) -> dict:
+def api_owner_review(
+    owner: Owner = Depends(current_owner),
+    session: Session = Depends(db_session),
+    store: Store = Depends(get_store),
+) -> dict:
     data = _owner_review(session, store, owner)
     data.pop("text")
     return data

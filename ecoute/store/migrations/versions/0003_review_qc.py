@@ -25,8 +25,9 @@ def upgrade() -> None:
         sa.Column("sampled_at", ecoute.store.schema.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("boosted", sa.Boolean(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
-        sa.ForeignKeyConstraint(["owner_id"], ["owners.id"], name=op.f("fk_review_samples_owner_id_owners"),
-                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["owner_id"], ["owners.id"], name=op.f("fk_review_samples_owner_id_owners"), ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_review_samples")),
     )
     with op.batch_alter_table("review_samples", schema=None) as batch_op:
@@ -46,8 +47,12 @@ def upgrade() -> None:
         "gold_task_keys",
         sa.Column("task_id", sa.String(length=32), nullable=False),
         sa.Column("task_key", sa.LargeBinary(), nullable=False),
-        sa.ForeignKeyConstraint(["task_id"], ["review_tasks.id"], name=op.f("fk_gold_task_keys_task_id_review_tasks"),
-                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["task_id"],
+            ["review_tasks.id"],
+            name=op.f("fk_gold_task_keys_task_id_review_tasks"),
+            ondelete="CASCADE",
+        ),
         sa.PrimaryKeyConstraint("task_id", name=op.f("pk_gold_task_keys")),
     )
     op.create_table(
@@ -59,8 +64,12 @@ def upgrade() -> None:
         sa.Column("intent_b", sa.String(length=64), nullable=False),
         sa.Column("wer", sa.Float(), nullable=False),
         sa.Column("week", sa.String(length=10), nullable=False),
-        sa.ForeignKeyConstraint(["task_id"], ["review_tasks.id"],
-                                name=op.f("fk_review_agreements_task_id_review_tasks"), ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["task_id"],
+            ["review_tasks.id"],
+            name=op.f("fk_review_agreements_task_id_review_tasks"),
+            ondelete="CASCADE",
+        ),
         sa.PrimaryKeyConstraint("task_id", name=op.f("pk_review_agreements")),
     )
     with op.batch_alter_table("review_agreements", schema=None) as batch_op:
