@@ -48,12 +48,11 @@ class DatasetVersion(Base):
 
 
 class DatasetItem(Base):
-    """One reviewed request in one dataset version (lineage: ``task_id``)."""
+    """One reviewed request in one dataset version (lineage: ``task_id``; a task at most once)."""
 
     __tablename__ = "dataset_items"
-    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
-    version_id: Mapped[str] = mapped_column(ForeignKey("dataset_versions.id", ondelete="CASCADE"), index=True)
-    task_id: Mapped[str] = mapped_column(String(32), index=True)
+    version_id: Mapped[str] = mapped_column(ForeignKey("dataset_versions.id", ondelete="CASCADE"), primary_key=True)
+    task_id: Mapped[str] = mapped_column(String(32), primary_key=True, index=True)
     language: Mapped[str] = mapped_column(String(8))
     #: The agreed intent label (a closed vocabulary, not content).
     intent: Mapped[str | None] = mapped_column(String(64))

@@ -38,7 +38,6 @@ def upgrade() -> None:
 
     op.create_table(
         "dataset_items",
-        sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("version_id", sa.String(length=32), nullable=False),
         sa.Column("task_id", sa.String(length=32), nullable=False),
         sa.Column("language", sa.String(length=8), nullable=False),
@@ -51,11 +50,10 @@ def upgrade() -> None:
         sa.Column("removed", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(["version_id"], ["dataset_versions.id"],
                                 name=op.f("fk_dataset_items_version_id_dataset_versions"), ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_dataset_items")),
+        sa.PrimaryKeyConstraint("version_id", "task_id", name=op.f("pk_dataset_items")),
     )
     with op.batch_alter_table("dataset_items", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_dataset_items_task_id"), ["task_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_dataset_items_version_id"), ["version_id"], unique=False)
 
     op.create_table(
         "eval_runs",
