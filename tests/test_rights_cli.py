@@ -10,10 +10,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from test_rights_support import make_owner, make_turn, owner_status
 
 from ecoute.store.store import Store
-
-from test_rights_support import make_owner, make_turn, owner_status
 
 
 class Result:
@@ -29,7 +28,7 @@ def _env(settings) -> dict:
 def _process(settings, *args: str) -> Result:
     """A real ``ecoute`` process (slow to start: used once, to prove the entry point)."""
     done = subprocess.run([sys.executable, "-m", "ecoute.cli", *args], env={**os.environ, **_env(settings)},
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120, check=False)
     return Result(done.returncode, done.stdout, done.stderr)
 
 

@@ -4,15 +4,6 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import func, select
-
-from ecoute.errors import NotFound
-from ecoute.privacy import audit
-from ecoute.privacy.deletion import delete_turns, purge_tombstones
-from ecoute.store.schema.owner import BlobTombstone, PartnerHandoff, ReviewLink, Turn
-from ecoute.store.schema.review import Annotation, ReviewTask
-from ecoute.store.store import Store
-from ecoute.store.vault import Actor
-
 from test_rights_support import (
     binary_values,
     capture_dek,
@@ -26,6 +17,14 @@ from test_rights_support import (
     task_key_of,
     task_kinds,
 )
+
+from ecoute.errors import NotFound
+from ecoute.privacy import audit
+from ecoute.privacy.deletion import delete_turns, purge_tombstones
+from ecoute.store.schema.owner import BlobTombstone, PartnerHandoff, ReviewLink, Turn
+from ecoute.store.schema.review import Annotation, ReviewTask
+from ecoute.store.store import Store
+from ecoute.store.vault import Actor
 
 
 def test_delete_cascades_to_review_zone_and_leaves_nothing_decryptable(store: Store):
@@ -74,10 +73,9 @@ def test_someone_elses_turn_is_refused_and_nothing_changes(store: Store):
 def test_failed_transaction_keeps_rows_and_blobs(store: Store):
     ana = make_owner(store)
     turn_id = make_turn(store, ana)
-    with pytest.raises(RuntimeError):
-        with store.vault_session() as (session, vault):
-            delete_turns(session, vault, owner_id=ana, turn_ids=[turn_id], actor=Actor.owner(ana))
-            raise RuntimeError("crash before commit")
+    with pytest.raises(RuntimeError), store.vault_session() as (session, vault):
+        delete_turns(session, vault, owner_id=ana, turn_ids=[turn_id], actor=Actor.owner(ana))
+        raise RuntimeError("crash before commit")
     with store.session() as session:
         assert session.get(Turn, turn_id) is not None
         assert session.scalar(select(func.count()).select_from(BlobTombstone)) == 0

@@ -5,20 +5,10 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from sqlalchemy import func, select, text
-
-from ecoute.config import Settings
-from ecoute.privacy import audit
-from ecoute.privacy.erasure import STEPS, erase_owner, request_erasure, resume_erasures, run_erasure
-from ecoute.privacy.export import export_owner
-from ecoute.store.schema.datasets import DatasetVersion
-from ecoute.store.schema.owner import DataSubjectRequest, LoginSession, Owner, ReviewerExposure, ReviewLink, Turn
-from ecoute.store.schema.review import Annotation, ReviewTask
-from ecoute.store.store import Store
-from ecoute.store.turns import read_turn
-from ecoute.store.vault import Actor, KeyDestroyed
-
 from test_rights_support import (
     binary_values,
     capture_dek,
@@ -33,6 +23,24 @@ from test_rights_support import (
     task_key_of,
     task_kinds,
 )
+
+from ecoute.config import Settings
+from ecoute.privacy import audit
+from ecoute.privacy.erasure import STEPS, erase_owner, request_erasure, resume_erasures, run_erasure
+from ecoute.privacy.export import export_owner
+from ecoute.store.schema.datasets import DatasetVersion
+from ecoute.store.schema.owner import (
+    DataSubjectRequest,
+    LoginSession,
+    Owner,
+    ReviewerExposure,
+    ReviewLink,
+    Turn,
+)
+from ecoute.store.schema.review import Annotation, ReviewTask
+from ecoute.store.store import Store
+from ecoute.store.turns import read_turn
+from ecoute.store.vault import Actor, KeyDestroyed
 
 
 def _populate(store: Store, owner_id: str, n: int, reviewer: str) -> list[str]:

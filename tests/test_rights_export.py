@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from test_rights_support import audio_for, make_owner, make_task, make_turn, staff
 
 from ecoute.privacy import audit
 from ecoute.privacy.export import (
@@ -24,8 +25,6 @@ from ecoute.store.schema.owner import DataSubjectRequest, Turn
 from ecoute.store.store import Store
 from ecoute.store.turns import read_turn_audio
 from ecoute.store.vault import Actor
-
-from test_rights_support import audio_for, make_owner, make_task, make_turn, staff
 
 
 def _read(zf: zipfile.ZipFile, name: str):

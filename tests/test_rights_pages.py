@@ -9,14 +9,13 @@ from datetime import timedelta
 import httpx
 import pytest
 from sqlalchemy import update
+from test_rights_support import PASSWORD, make_owner, make_turn, owner_status
 
 from ecoute.privacy.export import verify_export
 from ecoute.store.passwords import hash_password
 from ecoute.store.schema.base import utcnow
 from ecoute.store.schema.owner import LoginSession
 from ecoute.store.schema.review import Staff
-
-from test_rights_support import PASSWORD, make_owner, make_turn, owner_status
 
 ANA, BEN = "ana@example.org", "ben@example.org"
 
@@ -52,7 +51,7 @@ def people(sqlite_store):
 
 def test_export_needs_a_recent_password_and_only_its_owner_downloads(live_server, sqlite_store, people, tmp_path):
     store, jobs = sqlite_store, live_server.app.state.jobs
-    ana, ben = people
+    _ana, ben = people
     client = _login(live_server.url, ANA)
     assert "no need to enter your password" in client.get("/privacy/export").text
     _age_logins(store, 6)  # the login is older than the 5-minute window now

@@ -13,8 +13,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from sqlalchemy import select
+from test_rights_support import binary_values, capture_dek, decryptable_with, make_owner, make_turn
 
 from ecoute.config import Settings
 from ecoute.privacy import audit
@@ -23,8 +26,6 @@ from ecoute.privacy.export import ExportAborted, export_owner, verify_export
 from ecoute.store.schema.owner import Turn
 from ecoute.store.store import Store
 from ecoute.store.vault import Actor
-
-from test_rights_support import binary_values, capture_dek, decryptable_with, make_owner, make_turn
 
 
 def check_archive(path: Path, owner_id: str, others: list[str], expected: set[str] | None = None) -> set[str]:
@@ -125,7 +126,7 @@ def test_concurrent_uploads_and_deletions_never_leak_into_exports(store: Store, 
                 if n % 2:
                     with store.vault_session() as (session, vault):
                         delete_turns(session, vault, owner_id=owner, turn_ids=[turn], actor=Actor.owner(owner))
-        except BaseException as err:  # surfaced below
+        except Exception as err:  # noqa: BLE001 - surfaced by the assertion below
             errors.append(err)
 
     threads = [threading.Thread(target=writer, args=(o,)) for o in owners]

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from sqlalchemy import select
+from test_rights_support import make_owner, make_task, make_turn, staff
 
 from ecoute.config import Settings
 from ecoute.privacy import audit
 from ecoute.privacy.retention import retention_days, sweep
 from ecoute.store.schema.owner import Owner, ReviewLink, Turn
 from ecoute.store.store import Store
-
-from test_rights_support import make_owner, make_task, make_turn, staff
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 
@@ -37,7 +38,7 @@ def test_sweep_follows_owner_and_platform_limits_with_derived_data(store: Store)
     task = make_task(store, short, old_short, reviewer)
     report = sweep(store, now=T0)
     assert report["turns"] == 3 and report["owners"] == 3 and report["review_tasks"] == 1
-    assert _remaining(store) == {new_short, new_long}
+    assert _remaining(store) == {new_short, new_long} and old_long not in _remaining(store)
     assert not store.blobs.exists(f"owners/{short}/audio/{old_short}")
     assert not store.blobs.exists(f"review/tasks/{task}/audio")
     with store.session() as session:
