@@ -30,8 +30,10 @@ from ecoute.speech.asr import get_asr  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "results" / "speech_asr.json"
 console = Console()
-_NUM = {"en": {"12": "twelve", "7": "seven", "10": "ten", "730": "seven thirty", "7:30": "seven thirty"},
-        "fr": {"12": "douze", "7": "sept", "10": "dix"}, "de": {"12": "zwölf", "7": "sieben", "10": "zehn"}}
+#: Whisper writes numbers and units the way people write them; the voices spoke words.
+_NUM = {"en": {"12": "twelve", "7": "seven", "10": "ten", "30": "thirty", "7:30": "seven thirty", "km": "kilometers"},
+        "fr": {"12": "douze", "7": "sept", "10": "dix", "30": "trente", "km": "kilomètres"},
+        "de": {"12": "zwölf", "7": "sieben", "10": "zehn", "30": "dreißig", "km": "kilometer"}}
 
 
 def norm(text: str, lang: str) -> str:
@@ -48,12 +50,26 @@ def wer(refs: list[str], hyps: list[str]) -> float:
 
 
 def main() -> None:
+    import argparse
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--only", default="", help="e.g. faster-whisper:tiny.en/en (WER runs to repeat)")
+    ap.add_argument("--no-overhead", action="store_true")
+    args = ap.parse_args()
     settings = Settings.load()
+    if OUT.exists() and args.only:  # refresh some figures, keep the others
+        previous = json.loads(OUT.read_text())
+    else:
+        previous = {}
     data = items()
-    results: dict = {"utterances": len(data), "wer": {}}
+    results: dict = {"utterances": len(data), "wer": dict(previous.get("wer", {}))}
+    if "overhead" in previous:
+        results["overhead"] = previous["overhead"]
     runs = [("faster-whisper:tiny.en", "en", settings), ("faster-whisper:base", "en", settings),
             ("faster-whisper:base", "fr", settings), ("faster-whisper:base", "de", settings),
             ("pocketsphinx", "en", settings.replace(asr_engine="pocketsphinx"))]
+    if args.only:
+        runs = [r for r in runs if f"{r[0]}/{r[1]}" in args.only.split(",")]
     for name, lang, cfg in runs:
         subset = [it for it in data if it.language == lang]
         engine = get_asr(cfg, lang) if name != "faster-whisper:base" or lang != "en" else get_asr(cfg, "fr")
@@ -62,9 +78,14 @@ def main() -> None:
             audio = load_audio(synth.speak(it.text, it.voice, lang=lang))
             refs.append(norm(it.text, lang))
             hyps.append(norm(engine.transcribe(audio, lang).text, lang))
-        results["wer"][f"{name}/{lang}"] = {"wer": wer(refs, hyps), "utterances": len(subset)}
+        worst = sorted(zip(refs, hyps), key=lambda rh: -jiwer.wer(rh[0], rh[1] or "<empty>"))[:5]
+        results["wer"][f"{name}/{lang}"] = {"wer": wer(refs, hyps), "utterances": len(subset),
+                                            "worst": [f"{r} | {h}" for r, h in worst]}
         console.print(name, lang, results["wer"][f"{name}/{lang}"])
 
+    if args.no_overhead:
+        OUT.write_text(json.dumps(results, indent=2, ensure_ascii=False))
+        return
     # Overhead: our whole path (decode file, resample, transcribe) vs faster-whisper direct on the path.
     from faster_whisper import WhisperModel
 
@@ -100,7 +121,7 @@ def main() -> None:
         "rtf_ours": round(sum(t_ours) / seconds, 4), "rtf_direct": round(sum(t_direct) / seconds, 4),
     }
     console.print(results["overhead"])
-    OUT.write_text(json.dumps(results, indent=2))
+    OUT.write_text(json.dumps(results, indent=2, ensure_ascii=False))
     console.print(f"wrote {OUT}")
 
 

@@ -5,10 +5,10 @@ Writes bench/results/speech_latency.json.
 
 A speaker streams audio as it is spoken, so what the person waits for after they stop
 talking is: the endpointer's trailing silence (END_SILENCE_S, a fixed design cost) plus
-the processing that cannot start before the end of speech (ASR of the request, intent,
-skill). We time that processing as the wall time of run_turn on the recording cut at
-the end of speech + the trailing silence, minus the wake detection (which ran while
-the person was talking). The anchor is the request's own duration (printed as a ratio).
+the processing that cannot start before the end of speech (ASR of the wake word and
+request, intent, skill), taken from run_turn's own stage timings on a recording that
+ends just after the trailing silence. The figure where VAD also runs after the speech
+(as it does on a whole file) is reported next to it. The anchor is the request's own duration (printed as a ratio).
 """
 
 from __future__ import annotations
@@ -45,12 +45,15 @@ def main() -> None:
     wake = load_audio(synth.speak("alexa", voice))
     audio = synth.concat([0.5, wake, 0.25, request, END_SILENCE_S + 0.1])
     run_turn(audio, settings)  # load models once, as a running speaker has them loaded
-    after_speech, totals = [], []
+    after_speech, pessimistic, totals = [], [], []
     for _ in track(range(args.runs), description="turns", console=console):
         r = run_turn(audio, settings)
         assert r.answer and r.intent == "HassShoppingListAddItem", r.to_json()
-        processing = r.timings_ms["total"] - r.timings_ms["wake"]
+        # ASR, intent and skill cannot start before the end of speech; wake and VAD run
+        # while the person talks on a streaming device (counted in the pessimistic figure).
+        processing = r.timings_ms["asr"] + r.timings_ms["intent"] + r.timings_ms["skill"]
         after_speech.append(END_SILENCE_S * 1000 + processing)
+        pessimistic.append(END_SILENCE_S * 1000 + r.timings_ms["total"] - r.timings_ms["wake"])
         totals.append(r.timings_ms["total"])
     path = Path("/tmp/ecoute-bench-ask.wav")
     write_wav(path, audio)
@@ -67,6 +70,7 @@ def main() -> None:
         "of_which_endpoint_silence_ms": END_SILENCE_S * 1000,
         "processing_after_speech_ms_median": round(statistics.median(after_speech) - END_SILENCE_S * 1000, 1),
         "ratio_to_request_duration": round(statistics.median(after_speech) / 1000 / request.duration, 3),
+        "end_of_speech_to_answer_ms_median_if_vad_ran_after_speech": round(statistics.median(pessimistic), 1),
         "run_turn_total_ms_median": round(statistics.median(totals), 1),
         "cli_cold_start_s": round(cold_s, 2),
         "cli_peak_rss_mib": round(peak_kib / 1024, 1),

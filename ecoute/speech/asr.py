@@ -67,14 +67,14 @@ class AsrEngine(Protocol):
 class FasterWhisperEngine:
     """CTranslate2 Whisper, int8 on CPU, greedy or beam, temperature 0, word timestamps on."""
 
-    def __init__(self, model_dir: Path, *, beam_size: int = 1, cpu_threads: int = 0) -> None:
+    def __init__(self, model_dir: Path, *, beam_size: int = 1, cpu_threads: int = 0, label: str = "") -> None:
         from faster_whisper import WhisperModel
 
         self.model_dir = model_dir
         self.model = WhisperModel(str(model_dir), device="cpu", compute_type="int8", cpu_threads=cpu_threads)
         self.multilingual = bool(self.model.model.is_multilingual)
         self.beam_size = beam_size
-        self.name = f"faster-whisper:{model_dir.name if model_dir.name != 'model' else 'tiny.en'}"
+        self.name = f"faster-whisper:{label or model_dir.name}"
         self._lock = threading.Lock()  # one CTranslate2 model object, one decode at a time
 
     def transcribe(self, audio: Audio, language: str | None = None, *, hotwords: str | None = None,
@@ -133,8 +133,8 @@ class PocketsphinxEngine:
 
 
 @lru_cache(maxsize=8)
-def _whisper(model_dir: Path, beam_size: int) -> FasterWhisperEngine:
-    return FasterWhisperEngine(model_dir, beam_size=beam_size)
+def _whisper(model_dir: Path, beam_size: int, label: str) -> FasterWhisperEngine:
+    return FasterWhisperEngine(model_dir, beam_size=beam_size, label=label)
 
 
 @lru_cache(maxsize=1)
@@ -144,7 +144,8 @@ def _pocketsphinx() -> PocketsphinxEngine:
 
 def _build_whisper(settings: Settings, language: str) -> AsrEngine:
     name = settings.asr_model_en if language == "en" else settings.asr_model_multilingual
-    return _whisper(models.resolve(name, settings.cache_dir), settings.asr_beam_size)
+    label = name if name in models.BUILTIN else Path(name).name
+    return _whisper(models.resolve(name, settings.cache_dir), settings.asr_beam_size, label)
 
 
 #: Engine name → builder(settings, language). Add an engine here, never an ``if`` elsewhere.

@@ -79,6 +79,10 @@ def _join_base(target: Path) -> Path:
     return target
 
 
+#: Model names that ship in packages (anything else is a CTranslate2 directory).
+BUILTIN = ("tiny.en", "base")
+
+
 def resolve(name: str, cache_dir: Path) -> Path:
     """Map a configured model name ("tiny.en", "base" or a CTranslate2 directory) to a directory."""
     builtins = {"tiny.en": lambda: tiny_en_dir(), "base": lambda: base_dir(cache_dir)}
