@@ -136,8 +136,26 @@ def test_owner_opts_in_then_out_and_pending_tasks_go(live_server, sqlite_store, 
     page.click("#opt-in")
     page.wait_for_selector("text=Human review is on.")
     tasks = [add_task(store, owner, add_turn(store, owner, device)) for _ in range(2)]
+    heard = add_task(store, owner, add_turn(store, owner, device))
+    rev = add_staff(store, "rev@site.example", name="Rita Listener", country="PT", languages="en")
+    from ecoute.review import annotate
+    from ecoute.review.assignment import next_task, stream_clip
+
+    store.settings.review_gold_rate = 0.0
+    with store.vault_session() as (session, vault):
+        staff = session.get(Staff, rev)
+        got = next_task(session, vault, store.settings, staff)
+        stream_clip(session, vault, staff, got.id)
+        annotate.label(
+            session, vault, store.settings, staff, got.id, transcript="turn on the light", intent=None
+        )
+    page.reload()
+    who = page.inner_text("#who-overall")
+    assert "reviewer" in who and "PT" in who and "Rita" not in page.content()
+    assert page.locator("#who-per-recording tr").count() == 2  # header + the one recording heard
     page.click("#opt-out")
     page.wait_for_selector("#opt-out-notice")
-    assert "2 clip(s)" in page.inner_text("#opt-out-notice")
+    assert "2 clip(s)" in page.inner_text("#opt-out-notice")  # the reviewed one stays
     assert page.inner_text("#review-state") == "off"
-    assert all(task_status(store, t) is None for t in tasks)
+    assert all(task_status(store, t) is None for t in [*tasks, heard] if t != got.id)
+    assert task_status(store, got.id) == "done"
