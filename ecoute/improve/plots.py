@@ -10,12 +10,7 @@ import io
 from collections import defaultdict
 from collections.abc import Sequence
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
-from ecoute.store.schema.datasets import EvalRun  # noqa: E402
+from ecoute.store.schema.datasets import EvalRun
 
 METRICS = {
     "intent_accuracy": "intent accuracy",
@@ -30,6 +25,10 @@ def trend_png(runs: Sequence[EvalRun], metric: str, *, width: float = 6.0, heigh
     """A PNG of ``metric`` over the runs, per language (an empty frame when there is no data yet)."""
     if metric not in METRICS:
         raise KeyError(metric)
+    import matplotlib  # imported here: the server starts without paying for it
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
     series: dict[str, list[tuple[int, float]]] = defaultdict(list)
     for run in runs:
         value = getattr(run, metric)
