@@ -91,12 +91,12 @@ def run(db: str, mode: str, turns: int, clients: int, wavs: list[bytes], progres
             post(i)
         task = progress.add_task(f"{db} {mode}", total=turns)
         kept = 0
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         with ThreadPoolExecutor(clients) as pool:
             for ok in pool.map(post, range(turns)):
                 kept += int(ok)
                 progress.advance(task)
-        seconds = time.perf_counter() - t0
+        seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
         app.state.jobs.wait_idle(120)
     finally:
         server.should_exit = True
@@ -106,7 +106,10 @@ def run(db: str, mode: str, turns: int, clients: int, wavs: list[bytes], progres
             drop()
     return {"db": db, "mode": mode, "turns": turns, "clients": clients, "seconds": round(seconds, 3),
             "load_avg_1m_after": round(os.getloadavg()[0], 2),
-            "turns_per_s": round(turns / seconds, 3), "answered_not_discarded": kept}
+            "turns_per_s": round(turns / seconds, 3), "answered_not_discarded": kept,
+            # CPU of this process (server + clients; not PostgreSQL's own): steadier than wall
+            # time on a shared, loaded machine.
+            "cpu_s_per_turn": round(cpu / turns, 4)}
 
 
 def main() -> None:
@@ -123,14 +126,18 @@ def main() -> None:
             for mode in ("asr-stub", "voice"):
                 rows.append(run(db, mode, args.turns, args.clients, wavs, progress))
     by = {(r["db"], r["mode"]): r["turns_per_s"] for r in rows}
+    cpu = {(r["db"], r["mode"]): r["cpu_s_per_turn"] for r in rows}
     ratios = {f"{db}: asr-stub / voice": round(by[(db, "asr-stub")] / by[(db, "voice")], 2)
               for db in args.db.split(",")}
+    ratios.update({f"{db}: cpu per turn, voice / asr-stub": round(cpu[(db, "voice")] / cpu[(db, "asr-stub")], 2)
+                   for db in args.db.split(",")})
     if ("postgres", "voice") in by and ("sqlite", "voice") in by:
         ratios["voice: sqlite / postgres"] = round(by[("sqlite", "voice")] / by[("postgres", "voice")], 2)
         ratios["asr-stub: sqlite / postgres"] = round(by[("sqlite", "asr-stub")] / by[("postgres", "asr-stub")], 2)
-    table = Table("db", "mode", "turns/s", "kept")
+    table = Table("db", "mode", "turns/s", "CPU s/turn", "kept", "load")
     for r in rows:
-        table.add_row(r["db"], r["mode"], str(r["turns_per_s"]), f"{r['answered_not_discarded']}/{r['turns']}")
+        table.add_row(r["db"], r["mode"], str(r["turns_per_s"]), str(r["cpu_s_per_turn"]),
+                      f"{r['answered_not_discarded']}/{r['turns']}", str(r["load_avg_1m_after"]))
     console.print(table)
     console.print(ratios)
     RESULTS.mkdir(exist_ok=True)
