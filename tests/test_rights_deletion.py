@@ -115,13 +115,15 @@ def test_deletion_reaches_dataset_membership(store: Store):
     task = make_task(store, ana, turn, reviewer)
     task_key = task_key_of(store, ana, task)
     kinds = task_kinds(store, task)
-    version_id, item_id = make_dataset_item(store, task, task_key)
+    version_id, item_task = make_dataset_item(store, task, task_key)
     assert decryptable_with_task_key(task_key, task, kinds, binary_values(store))  # the scanner sees them before
     with store.vault_session() as (session, vault):
         report = delete_turns(session, vault, owner_id=ana, turn_ids=[turn], actor=Actor.owner(ana))
         assert report.datasets_marked == 1
     with store.session() as session:
-        version, item = session.get(DatasetVersion, version_id), session.get(DatasetItem, item_id)
+        version = session.get(DatasetVersion, version_id)
+        item = session.execute(select(DatasetItem).where(DatasetItem.version_id == version_id,
+                                                         DatasetItem.task_id == item_task)).scalar_one()
         assert version.stale and item.removed and item.content_ct is None
         assert session.get(ReviewLink, task) is None  # the only place the task key lived
     # even someone who kept the task key finds nothing left to open

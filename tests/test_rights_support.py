@@ -160,7 +160,8 @@ def task_key_of(store: Store, owner_id: str, task_id: str) -> bytes:
 
 
 def make_dataset_item(store: Store, task_id: str, task_key: bytes) -> tuple[str, str]:
-    """A dataset version holding the task's reviewed content, as the learning loop builds it."""
+    """A dataset version holding the task's reviewed content, as the learning loop builds it;
+    returns (version id, task id), the item's key."""
     from ecoute.review.tasks import seal_for_task
     from ecoute.store.schema.datasets import DatasetItem, DatasetVersion
 
@@ -174,7 +175,7 @@ def make_dataset_item(store: Store, task_id: str, task_key: bytes) -> tuple[str,
                                                     b'{"transcript": "corrected text"}'))
         session.add(item)
         session.flush()
-        return version.id, item.id
+        return version.id, task_id
 
 
 def task_kinds(store: Store, task_id: str) -> list[str]:
