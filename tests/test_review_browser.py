@@ -45,6 +45,7 @@ def test_listen_correct_flag_escalate_skip_with_the_keyboard(live_server, sqlite
     assert _wait_playable(page) == pytest.approx(0.5, abs=0.05)
     assert page.get_attribute("#clip", "controlslist").startswith("nodownload")
     assert page.locator("a[download]").count() == 0
+    assert page.locator("#intents option[value=HassStartTimer]").count() == 1  # the assistant's intents
     page.keyboard.press("p")
     page.wait_for_function("!document.getElementById('clip').paused || document.getElementById('clip').ended")
     page.fill("#transcript", "turn on the light")

@@ -28,6 +28,7 @@ from ecoute.review import lead as lead_ops
 from ecoute.review.assignment import completed_today, daily_cap, next_task, open_assignment_of, stream_clip
 from ecoute.review.errors import TaskGone, http_status
 from ecoute.review.listening import who_listened
+from ecoute.review.vocab import intent_names
 from ecoute.server.auth import current_owner, db_session, get_store, require_staff
 from ecoute.store.schema.owner import Owner
 from ecoute.store.schema.review import Staff
@@ -125,6 +126,7 @@ def workstation(
                 "task": task,
                 "done": done[:20],
                 "categories": annotate.SENSITIVE_CATEGORIES,
+            "intents": intent_names(task["language"], settings.extra_sentences_dir) if task else (),
                 "procedure": settings.review_escalation_procedure,
             },
         )
