@@ -31,6 +31,7 @@ console = Console()
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--languages", default="en,fr,de")
+    ap.add_argument("--every", type=int, default=1, help="use every N-th voice per language (1: all)")
     args = ap.parse_args()
     langs = tuple(args.languages.split(","))
     settings = Settings.load()
@@ -42,6 +43,9 @@ def main() -> None:
     console.print("from text", results["from_text"])
     for lang in langs:
         subset = items((lang,))
+        if args.every > 1:
+            keep = {v.label for v in synth.VOICES[lang][:: args.every]}
+            subset = [it for it in subset if it.voice.label in keep]
         outcome: Counter = Counter()
         for it in track(subset, description=f"turns {lang}", console=console):
             r = run_turn(synth.wake_and_request(it.text, it.voice, lang=lang), settings, language=lang)

@@ -135,9 +135,11 @@ def run_turn(audio: Audio, settings: Settings, *, context: TurnContext | None = 
 
     start = max(0.0, wake.end_s - WAKE_LOOKBACK_S)
     asr = get_asr(settings, lang)
-    # The prompt tells Whisper a wake word opens the request; without it tiny.en hears
-    # "Hello, sir" for some voices' "Alexa". The check below still needs it in the audio.
-    prompt = f"{wake_phrase(settings).title()}, what time is it?"
+    # The prompt tells Whisper a wake word opens the request (tiny.en hears "Hello, sir"
+    # for some voices' "Alexa" without it). Only the wake word: a sample request in the
+    # prompt gets copied into transcripts of unclear audio. The check below still needs
+    # the wake word in the audio.
+    prompt = f"{wake_phrase(settings).title()}."
     full = asr.transcribe(_clip(audio, start, endpoint.end_s + TAIL_S), None if lang == "auto" else lang,
                           initial_prompt=prompt)
     clock.lap("asr")
