@@ -63,8 +63,15 @@ def test_export_is_complete_signed_and_verifiable(store: Store, tmp_path: Path):
     report = verify_export(out, public_key_hex(store.settings))
     assert report.ok and report.trusted_key and report.files_checked == len(names) - 2
     with store.vault_session() as (session, vault):
-        assert vault.audit_entries_for(ana)[-1].action == "export"
+        last = vault.audit_entries_for(ana)[-1]
+        assert (last.action, last.role) == ("export", "owner")
         assert audit.verify(session).ok
+        request = session.execute(select(DataSubjectRequest)).scalar_one()
+        assert (request.progress["done"], request.progress["total"]) == (3, 3)  # shown while it runs
+    export_owner(store, ana, tmp_path / "by-officer.zip", actor=Actor("cli", "officer"))
+    with store.vault_session() as (session, vault):
+        last = vault.audit_entries_for(ana)[-1]
+        assert (last.action, last.role, last.purpose) == ("export", "officer", "data-subject access request, exported")
 
 
 def test_verify_detects_a_changed_file_and_a_foreign_key(sqlite_store: Store, tmp_path: Path):

@@ -56,6 +56,7 @@ def export_cmd(owner_email: str = typer.Argument(..., help="The owner's login em
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from ecoute.privacy.export import export_owner
+    from ecoute.store.vault import Actor
 
     if out.suffix.lower() != ".zip":
         raise BadInput("the archive name must end in .zip")
@@ -69,7 +70,7 @@ def export_cmd(owner_email: str = typer.Argument(..., help="The owner's login em
         with Progress(TextColumn("exporting recordings"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       transient=as_json, disable=as_json) as bar:
             task = bar.add_task("export", total=None)
-            receipt = export_owner(store, owner_id, out,
+            receipt = export_owner(store, owner_id, out, actor=Actor("cli", "officer"),
                                    progress=lambda done, total: bar.update(task, completed=done, total=total))
     finally:
         store.close()

@@ -21,6 +21,7 @@ import hashlib
 import json
 import os
 import tempfile
+import time
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -100,7 +101,9 @@ def request_export(session: Session, vault: Vault, *, owner_id: str, actor: Acto
     owner = session.get(Owner, owner_id)
     if owner is None or owner.status != "active":
         raise NotFound("no such active account")
-    request = DataSubjectRequest(owner_id=owner_id, kind="export", status="pending", progress={})
+    # who asked is kept for the final audit entry ("self" for the owner: no id in the clear)
+    by = {"by": "self", "by_role": "owner"} if actor.role == "owner" else {"by": actor.id, "by_role": actor.role}
+    request = DataSubjectRequest(owner_id=owner_id, kind="export", status="pending", progress=by)
     session.add(request)
     session.flush()
     return request
@@ -365,10 +368,14 @@ def run_export(store: Store, request_id: str, *, dest: Path | None = None, progr
         if request.status == "done" and dest is None and archive_path(store.settings, request_id).exists():
             return request.receipt or {}
         owner_id = request.owner_id
+        asked = request.progress or {}
+        by = Actor(asked.get("by", "self"), asked.get("by_role", "owner"))
         request.status = "running"
         request.started_at = utcnow()
         request.error = None
+        request.progress = {k: v for k, v in asked.items() if k in ("by", "by_role")}
     target = dest or archive_path(store.settings, request_id)
+    progress = _recorded(store, request_id, progress)
     for stale in target.parent.glob(f".{target.name}.*.partial"):  # left by a killed run
         stale.unlink(missing_ok=True)
     try:
@@ -385,21 +392,38 @@ def run_export(store: Store, request_id: str, *, dest: Path | None = None, progr
         request = session.get(DataSubjectRequest, request_id)
         request.status = "done"
         request.completed_at = utcnow()
-        request.progress = {"archive": target.name if dest is None else "delivered", "size": summary["size"],
-                            "sha256": summary["sha256"]}
+        request.progress = {**(request.progress or {}),
+                            "archive": target.name if dest is None else "delivered", "size": summary["size"],
+                            "sha256": summary["sha256"], "by": by.id, "by_role": by.role}
         request.receipt = {"request": request_id, "kind": "export", "counts": summary["counts"],
                            "files": summary["files"], "size": summary["size"], "sha256": summary["sha256"],
                            "requested_at": _iso(request.requested_at), "completed_at": _iso(request.completed_at)}
-        vault.audit(Actor("self", "owner"), action="export", purpose="owner exported their data",
-                    owner_id=owner_id, details={"kind": "export"})
+        purpose = "owner exported their data" if by.role == "owner" else "data-subject access request, exported"
+        vault.audit(by, action="export", purpose=purpose, owner_id=owner_id, details={"kind": "export"})
         return request.receipt
 
 
+def _recorded(store: Store, request_id: str, progress: Progress, every_s: float = 1.0) -> Progress:
+    """Also keep (done, total) in the request, at most once a second, for the owner's page."""
+    last = [0.0]
+
+    def report(done: int, total: int) -> None:
+        progress(done, total)
+        now = time.monotonic()
+        if now - last[0] >= every_s or done == total:
+            last[0] = now
+            with store.session() as session:
+                request = session.get(DataSubjectRequest, request_id)
+                request.progress = {**(request.progress or {}), "done": done, "total": total}
+
+    return report
+
+
 def export_owner(store: Store, owner_id: str, dest: Path, *, progress: Progress = _nothing,
-                 checkpoint: Checkpoint = _nothing) -> dict:
-    """Request and run an export to ``dest`` (the CLI)."""
+                 checkpoint: Checkpoint = _nothing, actor: Actor | None = None) -> dict:
+    """Request and run an export to ``dest`` (the CLI; ``actor``: who ran it, default the owner)."""
     with store.vault_session() as (session, vault):
-        request_id = request_export(session, vault, owner_id=owner_id, actor=Actor.owner(owner_id)).id
+        request_id = request_export(session, vault, owner_id=owner_id, actor=actor or Actor.owner(owner_id)).id
     return run_export(store, request_id, dest=dest, progress=progress, checkpoint=checkpoint)
 
 

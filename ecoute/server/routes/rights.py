@@ -75,6 +75,7 @@ def _view(req: DataSubjectRequest, store: Store) -> dict:
         "requested_at": req.requested_at, "started_at": req.started_at, "completed_at": req.completed_at,
         "duration": _duration(req), "error": req.error, "downloadable": downloadable,
         "size": progress.get("size"), "expired": progress.get("archive") == "expired",
+        "done": progress.get("done"), "total": progress.get("total"),
         "steps_done": progress.get("done", []) if req.kind == "erasure" else [],
         "counts": receipt.get("deleted") or receipt.get("counts") or {},
         "key_destroyed_at": progress.get("key_destroyed_at"),
