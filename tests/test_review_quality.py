@@ -104,6 +104,16 @@ def test_double_review_agreement_row_and_pair_kappa(sqlite_store: Store):
         # p_o = 2/3; labels A: On, Timer, Shop; B: On, Timer, On → p_e = (1·2 + 1·1 + 1·0)/9 = 1/3
         assert pair["kappa"] == pytest.approx((2 / 3 - 1 / 3) / (1 - 1 / 3))
         assert pair["mean_wer"] == pytest.approx(0.7 / 3)
+        (week,) = pair["by_week"]  # all three tasks come from one week
+        assert week["n"] == 3 and week["kappa"] == pytest.approx(pair["kappa"])
+        # the lead page renders the pair with its figures
+        from ecoute.platform.pages import templates
+        from ecoute.review import lead
+
+        html = templates.env.get_template("review/lead.html").render(
+            stats=lead.stats(session, store.settings), me=None, detail=None
+        )
+        assert "r0 · r1" in html and "0.50" in html and "67%" in html
 
 
 def sorted_tasks(store: Store) -> list[str]:

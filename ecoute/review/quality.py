@@ -107,27 +107,38 @@ def check_pause(session: Session, settings: Settings, staff: Staff) -> bool:
     return False
 
 
+def _agreement_figures(a: str, rows: list[ReviewAgreement]) -> dict:
+    ia = [r.intent_a if r.reviewer_a == a else r.intent_b for r in rows]
+    ib = [r.intent_b if r.reviewer_a == a else r.intent_a for r in rows]
+    return {
+        "n": len(rows),
+        "intent_agreement": intent_agreement(ia, ib),
+        "kappa": cohens_kappa(ia, ib),
+        "mean_wer": sum(r.wer for r in rows) / len(rows),
+    }
+
+
 def pair_stats(session: Session) -> list[dict]:
-    """Per reviewer pair: tasks reviewed by both, intent agreement, kappa, mean transcript WER."""
+    """Per reviewer pair: tasks reviewed by both, intent agreement, kappa, mean transcript WER,
+    overall and per ISO week (how the pair's agreement moves over time)."""
     pairs: dict[tuple[str, str], list[ReviewAgreement]] = defaultdict(list)
     for row in session.execute(select(ReviewAgreement)).scalars():
         a, b = sorted((row.reviewer_a, row.reviewer_b))
         pairs[(a, b)].append(row)
     out = []
     for (a, b), rows in sorted(pairs.items()):
-        ia = [r.intent_a if r.reviewer_a == a else r.intent_b for r in rows]
-        ib = [r.intent_b if r.reviewer_a == a else r.intent_a for r in rows]
-        weeks = sorted({r.week for r in rows})
+        by_week: dict[str, list[ReviewAgreement]] = defaultdict(list)
+        for row in rows:
+            by_week[row.week].append(row)
+        weeks = sorted(by_week)
         out.append(
             {
                 "reviewer_a": a,
                 "reviewer_b": b,
-                "n": len(rows),
-                "intent_agreement": intent_agreement(ia, ib),
-                "kappa": cohens_kappa(ia, ib),
-                "mean_wer": sum(r.wer for r in rows) / len(rows),
+                **_agreement_figures(a, rows),
                 "first_week": weeks[0],
                 "last_week": weeks[-1],
+                "by_week": [{"week": w, **_agreement_figures(a, by_week[w])} for w in weeks],
             }
         )
     return out
