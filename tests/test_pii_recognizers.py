@@ -47,6 +47,8 @@ CASES = [
     ("de", "meine Steuer-ID ist 86095742719", "NATIONAL_ID", "86095742719"),
     ("en", "my social security number is five three six, two two, one two three four", "NATIONAL_ID",
      "five three six, two two, one two three four"),
+    ("en", "the SSN is not 4-978-8-4-8-9", "NATIONAL_ID", "4-978-8-4-8-9"),  # ASR dropped a digit
+    ("en", "The worst is May 18, 2004", "DATE_OF_BIRTH", "May 18, 2004"),  # "her birthday" misheard
     # dates of birth, addresses, names, secrets
     ("en", "I was born on the third of March nineteen eighty five", "DATE_OF_BIRTH",
      "the third of March nineteen eighty five"),
@@ -91,8 +93,14 @@ def test_ordinary_requests_have_no_card_iban_or_name(lang: str, text: str) -> No
     assert not types & {"CARD_NUMBER", "IBAN", "PERSON", "EMAIL_ADDRESS", "NATIONAL_ID"}
 
 
-def test_invalid_steuer_id_without_context_is_not_an_id() -> None:
-    assert not found("die Zahl 86095742718 ist falsch", "de")
+def test_invalid_steuer_id_without_context_is_only_a_long_number() -> None:
+    assert found("die Zahl 86095742718 ist falsch", "de") == [("ID_NUMBER", "86095742718")]
+
+
+def test_long_digit_run_misheard_context_is_still_redacted() -> None:
+    # "card" heard as "current" and a digit dropped: no context, no checksum, still masked
+    text = "My current number is 4, 1, 1, 1, 9, 5, 1, 4, 6, 0, 4, 9, 6, 9, 8, 3"
+    assert redact_text(text, "en").text == "My current number is <ID_NUMBER>"
 
 
 def test_replacement_keeps_type_visible() -> None:

@@ -22,6 +22,7 @@ MODES = ("tone", "silence")
 TONE_HZ = 1000.0
 TONE_LEVEL = 0.2
 FADE_S = 0.005
+_GLUE = {",", ".", "-", "'", "’", "%"}
 
 
 class TimedWord(Protocol):
@@ -39,18 +40,23 @@ class WordText:
 
 
 def words_to_text(words: Sequence[TimedWord]) -> WordText:
-    """Build the transcript from the timed words, so character offsets map to words exactly."""
+    """Build the transcript from the timed words, so character offsets map to words exactly.
+
+    A word that starts with punctuation (",061" in Whisper's "6,061,386") is glued to the
+    one before, as in the ASR's own text; otherwise words are joined by one space.
+    """
     parts: list[str] = []
     spans: list[tuple[int, int]] = []
     pos = 0
     for w in words:
         token = w.word.strip()
-        if parts:
+        if parts and not (token[:1] in _GLUE and token[1:2].isalnum()):
+            parts.append(" ")
             pos += 1
         spans.append((pos, pos + len(token)))
         parts.append(token)
         pos += len(token)
-    return WordText(" ".join(parts), spans)
+    return WordText("".join(parts), spans)
 
 
 def entity_times(words: Sequence[TimedWord], word_spans: Sequence[tuple[int, int]],

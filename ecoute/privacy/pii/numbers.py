@@ -134,7 +134,7 @@ def normalise_numbers(text: str, lang: str) -> Normalised:
 
     i = 0
     while i < len(tokens):
-        run_end = _run_from(kinds, [t for t, _, _ in tokens], i)
+        run_end = _run_from(kinds, tokens, i)
         if run_end is None:
             i += 1
             continue
@@ -152,7 +152,29 @@ def normalise_numbers(text: str, lang: str) -> Normalised:
     return Normalised("".join(out), tuple(starts), tuple(ends))
 
 
-def _run_from(kinds: list[str], tokens: list[str], i: int) -> int | None:
+def _digits_may_join(tokens: list[tuple[str, int, int]], kinds: list[str], j: int) -> bool:
+    """May the filler at ``j`` sit inside a number? Always between spoken numbers; next to
+    written digits only when it is a hyphen ("453-9148"), a thousands comma ("6,061") or a
+    comma between digits or 3–4 digit groups as Whisper prints dictated numbers ("4, 1, 1, 1").
+    Other commas end the number: "Hauptstraße 5, 10115 Berlin" is a house number and a
+    postcode, "August 26, 1985" a day and a year."""
+    before = kinds[j - 1] == "dig" if j > 0 else False
+    after = kinds[j + 1] == "dig" if j + 1 < len(kinds) else False
+    if not (before or after):
+        return True
+    tok, start, end = tokens[j]
+    if tok == "-":
+        return True
+    if tok != "," or not (j > 0 and j + 1 < len(tokens)):
+        return False
+    tight = tokens[j - 1][2] == start and tokens[j + 1][1] == end
+    a, b = len(tokens[j - 1][0]), len(tokens[j + 1][0])
+    # single digits ("4, 1, 1") or groups of 3–4 ("555, 1234"); not "26, 1985" (a day, a year)
+    dictated = (a == 1 and b == 1) or (3 <= a <= 4 and 3 <= b <= 4)
+    return before and after and (tight or dictated)
+
+
+def _run_from(kinds: list[str], tokens: list[tuple[str, int, int]], i: int) -> int | None:
     """Index of the last token of the number run starting at ``i``, or None if none starts there.
 
     A run is a stretch of numbers, weak numbers ("oh", "un"), "double" and fillers that holds at
@@ -166,10 +188,7 @@ def _run_from(kinds: list[str], tokens: list[str], i: int) -> int | None:
         if kinds[j] == "homo" and not (j > i and kinds[j - 1] in ("num", "dig")
                                        and j + 1 < len(kinds) and kinds[j + 1] in ("num", "dig")):
             break
-        # written digits join across a hyphen ("453-9148…") but not a comma: "5, 10115" is a
-        # house number and a postcode
-        if kinds[j] == "fill" and tokens[j] != "-" and (
-                kinds[j - 1] == "dig" or (j + 1 < len(kinds) and kinds[j + 1] == "dig")):
+        if kinds[j] == "fill" and not _digits_may_join(tokens, kinds, j):
             break
         j += 1
     span = kinds[i:j]

@@ -25,7 +25,7 @@ SCORE_THRESHOLD = 0.5
 #: Words that look like names to NER but are the assistant itself.
 ALLOW_LIST = ["Alexa", "alexa", "Jarvis", "Mycroft", "Nabu"]
 #: Entities made of digits, which absorb neighbouring digit groups.
-NUMERIC = frozenset({"CARD_NUMBER", "IBAN", "PHONE_NUMBER", "NATIONAL_ID", "SECRET"})
+NUMERIC = frozenset({"CARD_NUMBER", "IBAN", "PHONE_NUMBER", "NATIONAL_ID", "SECRET", "ID_NUMBER"})
 _LEFT_DIGITS = re.compile(r"(?<![\w])\d+[ \t]?-?[ \t]?$")
 _RIGHT_DIGITS = re.compile(r"[ \t]?-?[ \t]?\d+(?![\w])")
 

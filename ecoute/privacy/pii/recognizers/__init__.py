@@ -16,6 +16,7 @@ from ecoute.privacy.pii.recognizers import (
     card,
     email,
     iban,
+    long_number,
     national_id,
     person,
     phone,
@@ -23,7 +24,7 @@ from ecoute.privacy.pii.recognizers import (
 )
 
 #: Every module exposes ``build(lang) -> EntityRecognizer``.
-MODULES = (card, iban, phone, email, national_id, birth_date, address, person, secret)
+MODULES = (card, iban, phone, email, national_id, birth_date, address, person, secret, long_number)
 
 
 def build_all(lang: str) -> list[EntityRecognizer]:

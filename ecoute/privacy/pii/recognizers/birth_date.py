@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import date
 
 from ecoute.privacy.pii.recognizers.base import SpanRecognizer, has_context, stems
 
@@ -18,9 +19,9 @@ _MONTHS = {
     "de": "januar|jänner|februar|märz|maerz|april|mai|juni|juli|august|september|oktober|november|dezember",
 }
 _TRIGGERS = {
-    "en": stems(["born", "birthday", "date of birth", "birth date", "dob", "d o b", "birthdate"]),
+    "en": stems(["born", "birth", "dob", "d o b"]),
     "fr": stems(["né le", "née le", "né en", "née en", "naissance", "anniversaire", "suis né", "suis née"]),
-    "de": stems(["geboren", "geburtstag", "geburtsdatum", "geb."]),
+    "de": stems(["geboren", "geburt", "geb."]),
 }
 _NUMERIC = r"\d{1,2}\s?[/.-]\s?\d{1,2}\s?[/.-]\s?\d{2,4}"
 
@@ -38,6 +39,11 @@ def _pattern(lang: str) -> re.Pattern[str]:
     return re.compile(rf"(?<!\w)(?:{body}|{_NUMERIC})(?!\w)", re.IGNORECASE)
 
 
+_YEAR = re.compile(r"(19\d\d|20\d\d)\W*$")
+#: A full date whose year lies this many years or more in the past is most likely a birth date.
+PAST_YEARS = 10
+
+
 class BirthDateRecognizer(SpanRecognizer):
     ENTITY = "DATE_OF_BIRTH"
 
@@ -52,6 +58,9 @@ class BirthDateRecognizer(SpanRecognizer):
             if has_context(text, m.end(), _TRIGGERS[self.lang], window=50 + m.end() - m.start()) or \
                     _TRIGGERS[self.lang].search(text, m.end(), m.end() + 25):
                 yield m.start(), m.end(), 0.85, "date after a birth word"
+            elif (y := _YEAR.search(m.group())) and int(y.group(1)) <= date.today().year - PAST_YEARS:
+                # the birth word is often what the ASR mishears ("the worst is May 18, 2004")
+                yield m.start(), m.end(), 0.6, "full date at least ten years back"
 
 
 def build(lang: str) -> BirthDateRecognizer:

@@ -22,7 +22,7 @@ _TRIGGERS = {
 }
 #: (validator, lengths) per id; the NIR may carry its 2-digit key or a Corsican 2A/2B.
 _VALIDATORS = ((nir.is_valid, (15,)), (idnr.is_valid, (11,)), (ssn.is_valid, (9,)))
-_RUN = re.compile(r"(?<![\w])\d(?:[ -]?[\dAB]){8,16}(?![\w])", re.IGNORECASE)
+_RUN = re.compile(r"(?<![\w])\d(?:[ -]?[\dAB]){6,16}(?![\w])", re.IGNORECASE)
 
 
 class NationalIdCheckRecognizer(SpanRecognizer):
@@ -37,7 +37,7 @@ class NationalIdCheckRecognizer(SpanRecognizer):
                 yield m.start(), m.end(), 0.95, "national id, check digits valid, id word nearby"
             elif valid and len(compact) != 9:  # a bare 9-digit SSN is too common a shape
                 yield m.start(), m.end(), 0.6, "national id, check digits valid"
-            elif near and 9 <= len(compact) <= 15:
+            elif near and 7 <= len(compact) <= 15:  # ASR drops digits: 7 is enough near "SSN"
                 yield m.start(), m.end(), 0.7, "digit run after an id word (check failed)"
 
 
