@@ -169,7 +169,7 @@ def select_annotations(
             if not _agreed(checked, agreements.get(task_id), max_agreement_wer):
                 skipped["disagreed"] += 1
                 continue
-        chosen[task_id] = sorted(checked, key=lambda a: (a.created_at, a.id))[0]
+        chosen[task_id] = min(checked, key=lambda a: (a.created_at, a.id))
     return Selection(chosen, tasks, skipped)
 
 

@@ -9,8 +9,11 @@ tasks whose source recording was deleted or whose owner was erased. It
 - marks every version that contained one of them stale: it refuses training until rebuilt;
 - takes the tasks out of the support of pending template proposals, withdrawing those left
   with too little support;
-- schedules the rebuild (job stage ``ecoute.improve.datasets:rebuild_stale``) when a job
-  queue is available; otherwise the next ``rebuild_stale`` run or eval does it.
+- and thereby schedules the rebuild: the stale flag, committed with the deletion, *is* the
+  durable job. The stage ``ecoute.improve.datasets:rebuild_stale`` rebuilds every dataset
+  whose newest version is stale (the job runner can resume it from that flag after a crash),
+  and every use of a dataset by name (``latest_fresh``: eval, proposals, rounds, vocabulary)
+  rebuilds it first, so no consumer ever waits for the job to have run.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from ecoute.store.schema.datasets import DatasetItem, DatasetVersion, TemplateProposal
 
+#: The job stage that rebuilds stale datasets (for ``ecoute.jobs.STAGES``).
 REBUILD_STAGE = "ecoute.improve.datasets:rebuild_stale"
 _CHUNK = 500
 
@@ -50,8 +54,6 @@ def mark_tasks_removed(session: Session, task_ids: list[str], *, reason: str = "
         )
         marked = result.rowcount or 0
     _withdraw_support(session, set(ids))
-    if marked:
-        _schedule_rebuild(session)
     # The bulk updates bypassed the identity map: refresh our rows only, never the caller's.
     for obj in list(session.identity_map.values()):
         if isinstance(obj, (DatasetItem, DatasetVersion)):
@@ -72,18 +74,3 @@ def _withdraw_support(session: Session, removed: set[str]) -> None:
             if len(support) < MIN_SUPPORT:
                 proposal.status = "withdrawn"
                 proposal.note = "its supporting reviews were removed"
-
-
-def _schedule_rebuild(session: Session) -> None:
-    """Enqueue the rebuild in the same transaction when the platform's job queue exists."""
-    try:
-        from ecoute import jobs  # type: ignore[attr-defined]
-    except ImportError:
-        return
-    enqueue = getattr(jobs, "enqueue", None)
-    if enqueue is None:
-        return
-    try:
-        enqueue(session, REBUILD_STAGE)
-    except TypeError:  # a queue with another calling convention: the periodic run catches up
-        return

@@ -86,7 +86,7 @@ def _digitise(text: str, language: str) -> str:
         from text_to_num import alpha2digit
 
         return alpha2digit(text, language, threshold=3)
-    except Exception:  # unsupported language or odd input: keep the words (hassil matches both)
+    except Exception:  # noqa: BLE001 - any failure: keep the words (hassil matches words and digits)
         return text
 
 
