@@ -1,1 +1,12 @@
-"""improve."""
+"""The learning loop: reviewed, de-identified requests make the assistant measurably better.
+
+- ``datasets``: versioned datasets with exact lineage (task ids); stale on removal; rebuilt.
+- ``lineage``: the hook deletion and erasure call (``mark_tasks_removed``).
+- ``evaluate`` / ``metrics`` / ``plots``: WER, intent accuracy, slot F1, unhandled rate,
+  false accepts per device-hour, stored per ASR model and sentence-file version.
+- ``proposals`` / ``fallback``: sentence templates from reviewed misses, accepted by a lead;
+  an optional classifier for near-misses.
+- ``vocabulary``: domain words for the ASR (hotwords / initial prompt).
+- ``wake_tuning``: per-device wake thresholds from false-activation evidence.
+- ``loop`` / ``demo_month`` / ``household``: one improvement round; a simulated month.
+"""
