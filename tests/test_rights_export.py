@@ -159,3 +159,27 @@ def test_export_refuses_unknown_request(sqlite_store: Store):
     with sqlite_store.session() as session:
         assert session.execute(select(DataSubjectRequest)).first() is None
     shutil.rmtree(sqlite_store.settings.data_dir / "exports", ignore_errors=True)
+
+
+def test_an_export_finishing_after_erasure_began_leaves_no_archive(sqlite_store: Store):
+    """The erasure's clean-up and a running export race: the plaintext copy must not survive."""
+    from ecoute.privacy.erasure import request_erasure, run_erasure
+
+    store = sqlite_store
+    ana = make_owner(store)
+    for n in range(3):
+        make_turn(store, ana, n)
+    with store.vault_session() as (session, vault):
+        request_id = request_export(session, vault, owner_id=ana, actor=Actor.owner(ana)).id
+    state = {}
+
+    def erase_at_the_last_moment(point: str) -> None:
+        if point == "signed":  # every item already read, the archive about to appear
+            state["erasure"] = request_erasure(store, ana, actor=Actor.owner(ana))
+
+    assert run_export(store, request_id, checkpoint=erase_at_the_last_moment) == {}
+    assert not archive_path(store.settings, request_id).exists()
+    run_erasure(store, state["erasure"])
+    assert list(archive_path(store.settings, request_id).parent.iterdir()) == []
+    with store.session() as session:
+        assert session.get(DataSubjectRequest, request_id).status == "failed"

@@ -390,6 +390,13 @@ def run_export(store: Store, request_id: str, *, dest: Path | None = None, progr
         raise
     with store.vault_session() as (session, vault):
         request = session.get(DataSubjectRequest, request_id)
+        owner = session.get(Owner, owner_id)
+        if owner is None or owner.status != "active":
+            # erased while we ran: a plaintext copy must not outlive the account
+            target.unlink(missing_ok=True)
+            request.status, request.completed_at = "failed", utcnow()
+            request.error = "the account was erased while the export was being built"
+            return {}
         request.status = "done"
         request.completed_at = utcnow()
         request.progress = {**(request.progress or {}),
