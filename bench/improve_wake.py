@@ -2,8 +2,9 @@
 
 Each synthetic English voice is one household's device. It hears its person say the wake
 word and a request (positives) and ordinary speech, much of it with words close to the wake
-word — "Alexis", "a Lexus", "Electra", "a lexicon" (negatives). Per device, the first half of
-its clips is the month of evidence the loop sees: negatives that fired are the server's
+word — "Alexis", "a Lexus", "Electra", "a lexicon" (negatives), each look-alike in two
+different sentences. Per device, one sentence of each pair (and half the requests) is the
+month of evidence the loop sees: negatives that fired are the server's
 false-activation verdicts / owners' "that wasn't for you" reports, positives that fired are
 answered turns. The threshold is tuned on that half (``wake_tuning.choose_threshold``) and
 measured on the second half, against the engine's own threshold (the anchor).
@@ -31,10 +32,13 @@ from ecoute.improve.wake_tuning import accepted, choose_threshold, reject_rate
 RESULTS = Path(__file__).parent / "results"
 REQUESTS = ["what time is it", "add milk to my shopping list", "set a timer for ten minutes",
             "what's on my shopping list", "tell me a joke", "what day is it today"]
-CONFUSABLE = ["Alexis is here", "I drive a Lexus", "Electra was late", "a lexicon of words",
-              "Alexander called yesterday", "Alaska is cold", "pass me the lexicon", "Alexis, dinner is ready"]
-NEUTRAL = ["the weather was lovely this morning", "we should repaint the kitchen",
-           "did you feed the cat", "the train leaves at noon"]
+#: Pairs: the same look-alike in two sentences. A household's confusions recur (someone there
+#: is called Alexis), so the first of each pair is in the evidence half, the second held out.
+CONFUSABLE = [("Alexis is here", "Alexis, dinner is ready"), ("I drive a Lexus", "the Lexus is parked outside"),
+              ("Electra was late", "call Electra back"), ("a lexicon of words", "pass me the lexicon"),
+              ("Alexander called yesterday", "Alexander is coming over"), ("Alaska is cold", "we flew to Alaska")]
+NEUTRAL = [("the weather was lovely this morning", "we should repaint the kitchen"),
+           ("did you feed the cat", "the train leaves at noon")]
 
 
 def peak(detector, audio: Audio) -> float:
@@ -46,8 +50,9 @@ def peak(detector, audio: Audio) -> float:
 
 
 def clips(voice) -> tuple[list[Audio], list[Audio]]:
+    """Positives and negatives, interleaved so that [0::2] is the evidence half, [1::2] held out."""
     pos = [wake_and_request(r, voice) for r in REQUESTS]
-    neg = [concat([0.3, load_audio(speak(t, voice)), 0.3]) for t in [*CONFUSABLE, *NEUTRAL]]
+    neg = [concat([0.3, load_audio(speak(t, voice)), 0.3]) for pair in [*CONFUSABLE, *NEUTRAL] for t in pair]
     return pos, neg
 
 
