@@ -12,6 +12,7 @@ tombstones back with the rows, so the blobs stay exactly as long as their rows d
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -121,10 +122,9 @@ def purge_tombstones(session: Session, blobs: BlobStore) -> int:
 def remove_tasks(session: Session, task_ids: list[str]) -> list[str]:
     """Remove review tasks, their assignments, annotations and links; return their blob keys.
 
-    QC rows keyed by task (agreements, gold keys) go by their ON DELETE CASCADE. The caller
-    tombstones the returned keys. This does what ``ecoute.review.purge.delete_tasks`` does,
-    without its post-commit hook: blob deletion here must go through tombstones so that a
-    crash after commit cannot leave a decryptable clip behind.
+    Used by erasure and after the review pipeline's own cascade, so that nothing derived
+    survives whichever module ran. The caller tombstones the returned keys: blob deletion
+    goes through tombstones so that a crash after commit cannot leave a clip behind.
     """
     if not task_ids:
         return []
@@ -157,14 +157,39 @@ def _tasks_for_turns(session: Session, vault: Vault, owner_id: str, turn_ids: li
 
 def _remove_review_for_turns(session: Session, vault: Vault, owner_id: str, turn_ids: list[str]) -> tuple[
         list[str], list[str]]:
-    """(task ids removed, blob keys to tombstone); samples of these turns are marked gone."""
+    """(task ids removed, blob keys to tombstone).
+
+    The review pipeline's own cascade (``ecoute.review.purge.remove_tasks_for_turns``) runs
+    when it is installed, since it knows its tables; the blob keys are collected first and
+    tombstoned here as well, and whatever it left behind is removed by :func:`remove_tasks`.
+    """
     task_ids = _tasks_for_turns(session, vault, owner_id, turn_ids)
-    samples = Base.metadata.tables.get("review_samples")
-    if samples is not None:  # the review pipeline's sampling ledger keeps counting, without the turn
-        for chunk in _chunks(turn_ids):
-            session.execute(update(samples).where(samples.c.owner_id == owner_id, samples.c.turn_id.in_(chunk))
-                            .values(turn_id=None, status="gone"))
-    return task_ids, remove_tasks(session, task_ids)
+    blob_keys: list[str] = []
+    for chunk in _chunks(task_ids):
+        blob_keys += [k for k in session.execute(select(ReviewTask.audio_blob).where(ReviewTask.id.in_(chunk)))
+                      .scalars() if k]
+    purge = _review_purge()
+    if purge is not None:
+        purge.remove_tasks_for_turns(session, vault, owner_id, turn_ids)
+    else:
+        samples = Base.metadata.tables.get("review_samples")
+        if samples is not None:  # the sampling ledger keeps counting, without the turn
+            for chunk in _chunks(turn_ids):
+                session.execute(update(samples).where(samples.c.owner_id == owner_id,
+                                                      samples.c.turn_id.in_(chunk))
+                                .values(turn_id=None, status="gone"))
+    blob_keys += remove_tasks(session, task_ids)  # a no-op when the review cascade did it all
+    return task_ids, blob_keys
+
+
+def _review_purge():
+    """``ecoute.review.purge`` if the review pipeline is installed (imported lazily: it owns those rows)."""
+    try:
+        return importlib.import_module("ecoute.review.purge")
+    except ModuleNotFoundError as err:
+        if err.name in ("ecoute.review", "ecoute.review.purge"):
+            return None
+        raise
 
 
 # -- the cascade ------------------------------------------------------------------------------

@@ -186,7 +186,12 @@ def _step_review(session: Session, vault: Vault, store: Store, owner_id: str, co
     task_ids = list(session.execute(select(ReviewLink.task_id).where(ReviewLink.owner_id == owner_id)).scalars())
     blob_keys = [k for k in session.execute(select(ReviewTask.audio_blob).where(ReviewTask.id.in_(task_ids)))
                  .scalars() if k] if task_ids else []
-    remove_tasks(session, task_ids)  # samples (owner_id) go with the other owner rows
+    from ecoute.privacy.deletion import _review_purge
+
+    purge = _review_purge()
+    if purge is not None and hasattr(purge, "remove_tasks_for_owner"):
+        purge.remove_tasks_for_owner(session, vault.blobs, owner_id)  # needs no key: works after shredding
+    remove_tasks(session, task_ids)  # whatever is left; samples go with the other owner rows
     schedule_blob_deletion(session, vault.blobs, blob_keys)
     _add(counts, "review_tasks", len(task_ids))
     _add(counts, "datasets_marked", mark_tasks_removed(session, task_ids) if task_ids else 0)
