@@ -80,7 +80,7 @@ class _Server:
         self._server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
         self._thread = threading.Thread(target=self._server.run, daemon=True)
 
-    def __enter__(self) -> "_Server":
+    def __enter__(self) -> _Server:
         self._thread.start()
         deadline = time.monotonic() + 20
         while not self._server.started:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -104,7 +104,7 @@ def test_extra_sentence_directory_extends_without_code(tmp_path) -> None:
     assert match is not None and match.intent == "HassGetCurrentTime"
 
 
-NOW = datetime(2026, 11, 28, 17, 5, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 28, 17, 5, tzinfo=UTC)
 
 
 def _ask(text: str, lang: str, ctx: TurnContext):
