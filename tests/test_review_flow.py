@@ -16,7 +16,7 @@ from ecoute.review.assignment import next_task, stream_clip
 from ecoute.review.errors import AlreadySubmitted, CapReached, InvalidAnnotation, NotYours, TaskGone
 from ecoute.review.listening import spoken_answer, who_listened
 from ecoute.review.purge import remove_tasks_for_turns
-from ecoute.store.schema.owner import Consent, ReviewerExposure, ReviewLink
+from ecoute.store.schema.owner import AuditEntry, Consent, ReviewerExposure, ReviewLink
 from ecoute.store.schema.review import Annotation, ReviewTask, Staff
 from ecoute.store.store import Store
 
@@ -190,9 +190,23 @@ def test_annotations_sensitive_escalate_skip_and_double_submit(sqlite_store: Sto
                     session, vault, store.settings, r, task.id, reason="caller sounds in danger"
                 )
             else:
-                annotate.skip(session, r, task.id)
+                annotate.skip(session, r, task.id, vault)
             outcomes.append((action, task.id))
     status = {a: task_status(store, t) for a, t in outcomes}
+    with store.session() as session:  # every outcome is in the audit log, with site facts, no name
+        entries = session.execute(select(AuditEntry).where(AuditEntry.role == "reviewer")).scalars().all()
+        acts = sorted(
+            (e.action, e.purpose) for e in entries if e.purpose != "review: read redacted transcript"
+        )
+        assert acts == [
+            ("decrypt", "review: annotate"),
+            ("escalate", "review: escalate"),
+            ("flag-sensitive", "review: flag-sensitive"),
+            ("skip", "review: skip"),
+        ]
+        assert all(
+            e.details.get("site_country") == "PT" and e.details.get("language_team") == "en" for e in entries
+        )
     assert status == {"label": "done", "sensitive": "sensitive", "escalate": "escalated", "skip": "pending"}
     sensitive_id = dict(outcomes)["sensitive"]
     with store.session() as session:

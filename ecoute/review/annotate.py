@@ -250,9 +250,18 @@ def escalate(
     return Outcome(task.id, "escalate")
 
 
-def skip(session: Session, staff: Staff, task_id: str) -> Outcome:
-    """No reason needed: nobody is made to listen to what they would rather not."""
+def skip(session: Session, staff: Staff, task_id: str, vault: Vault | None = None) -> Outcome:
+    """No reason needed: nobody is made to listen to what they would rather not.
+
+    With a vault the skip is audited like every other outcome (the owner sees "skipped").
+    """
     held = held_task(session, staff, task_id)
+    if vault is not None:
+        try:
+            _audit(session, vault, staff, held.task, "skip", {})
+        except KeyDestroyed:
+            vanish(session, vault, held.task)
+            raise TaskGone("the owner removed this recording; the task is gone") from None
     session.add(Annotation(task_id=held.task.id, reviewer_id=staff.id, kind="skip", created_at=utcnow()))
     _close(held, "skipped")
     if held.task.status == "assigned":

@@ -126,7 +126,7 @@ def workstation(
                 "task": task,
                 "done": done[:20],
                 "categories": annotate.SENSITIVE_CATEGORIES,
-            "intents": intent_names(task["language"], settings.extra_sentences_dir) if task else (),
+                "intents": intent_names(task["language"], settings.extra_sentences_dir) if task else (),
                 "procedure": settings.review_escalation_procedure,
             },
         )
@@ -215,9 +215,10 @@ def skip_page(
     task_id: str,
     staff: Staff = Depends(reviewer_or_lead),
     session: Session = Depends(db_session),
+    store: Store = Depends(get_store),
 ) -> Response:
     def work() -> Response:
-        annotate.skip(session, staff, task_id)
+        annotate.skip(session, staff, task_id, _vault(session, store))
         return RedirectResponse("/review?done=skipped", status_code=303)
 
     return _page(request, session, work)
@@ -317,7 +318,7 @@ def api_annotate(
                 session, vault, _settings(request), staff, task_id, reason=str(body.get("reason", ""))
             )
         elif kind == "skip":
-            out = annotate.skip(session, staff, task_id)
+            out = annotate.skip(session, staff, task_id, _vault(session, store))
         else:
             from ecoute.review.errors import InvalidAnnotation
 
