@@ -141,6 +141,14 @@ def test_prepare_sample_creates_excludes_and_respects_opt_out(sqlite_store: Stor
             tone(), "x", sensitive=SimpleNamespace(decision="exclude", categories=["distress"])
         )
 
+    def broken(audio, settings, **kw):
+        from ecoute.errors import AudioError
+
+        raise AudioError("cannot decode")
+
+    assert prepare_sample(store, sample_ids[0], prepare=broken)["status"] == "failed"
+    with store.session() as session:
+        session.get(ReviewSample, sample_ids[0]).status = "preparing"  # as if a crash had left it
     made = prepare_sample(store, sample_ids[0], prepare=allow)
     assert made["status"] == "task" and seen["transcript"].text == "turn on the light"
     assert prepare_sample(store, sample_ids[1], prepare=exclude) == {"status": "excluded", "task_id": None}

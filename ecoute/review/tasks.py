@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from ecoute.audio.io import Audio, load_audio, wav_bytes
 from ecoute.config import Settings
+from ecoute.errors import EcouteError
 from ecoute.review.errors import NoSuchTask, TaskGone
 from ecoute.store import crypto
 from ecoute.store.blobs import BlobStore
@@ -314,14 +315,21 @@ def prepare_sample(store: Store, sample_id: int, *, rng=None, prepare=None) -> d
         for w in content.words
         if isinstance(w, dict)
     ]
-    audio = load_audio(raw)
-    prepared = prepare(
-        audio,
-        store.settings,
-        language=language,
-        transcript=StoredTranscript(content.transcript, language, words),
-        rng=rng,
-    )
+    try:
+        audio = load_audio(raw)
+        prepared = prepare(
+            audio,
+            store.settings,
+            language=language,
+            transcript=StoredTranscript(content.transcript, language, words),
+            rng=rng,
+        )
+    except EcouteError as err:  # unusable audio: record it, never retry forever, never make a task
+        with store.session() as session:
+            sample = session.get(ReviewSample, sample_id)
+            if sample is not None and sample.status == "preparing":
+                sample.status = "failed"
+        return {"status": "failed", "reason": str(err)}
     with store.vault_session() as (session, vault):
         sample = session.get(ReviewSample, sample_id)
         if (
