@@ -14,7 +14,6 @@ prepare), the reviewers (they type what was said) and the lead (accepts every pr
 
 from __future__ import annotations
 
-import io
 import random
 from collections.abc import Callable
 from datetime import timedelta
@@ -42,11 +41,10 @@ PEOPLE = (("Camille", "fr"), ("Sam", "en"), ("Jonas", "de"))
 
 
 def _silence_wav(seconds: float = 0.3) -> bytes:
-    from ecoute.audio.io import Audio, write_wav
+    """The simulated requests are typed, not spoken: each turn keeps a short silent clip."""
+    from ecoute.audio.io import Audio, wav_bytes
 
-    buf = io.BytesIO()
-    write_wav(buf, Audio(np.zeros(int(16000 * seconds), dtype=np.float32)))
-    return buf.getvalue()
+    return wav_bytes(Audio(np.zeros(int(16000 * seconds), dtype=np.float32)))
 
 
 def held_out_cases(languages: tuple[str, ...] = ("en", "fr", "de")) -> dict[str, list[Case]]:
@@ -96,6 +94,7 @@ def simulate_month(store: Store, settings: Settings, *, days: int = 30, seed: in
                                      content=TurnContent(req.text, ""), language=lang, duration_s=2.0,
                                      handled=handled, confidence=1.0 if handled else 0.3,
                                      wake_score=round(rng.uniform(0.86, 0.995), 3), created_at=at)
+                    turn.review_considered = True  # sampled here; the real sampler must not take it again
                     counts["turns"] += 1
                     counts["unhandled"] += not handled
                     if rng.random() < (SAMPLE_HANDLED if handled else SAMPLE_UNHANDLED):

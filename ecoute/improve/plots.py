@@ -29,6 +29,7 @@ def trend_png(runs: Sequence[EvalRun], metric: str, *, width: float = 6.0, heigh
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
     series: dict[str, list[tuple[int, float]]] = defaultdict(list)
     for run in runs:
         value = getattr(run, metric)
@@ -41,6 +42,7 @@ def trend_png(runs: Sequence[EvalRun], metric: str, *, width: float = 6.0, heigh
             ax.plot(xs, ys, marker="o", label=language)
         ax.set_title(METRICS[metric])
         ax.set_xlabel("evaluation run")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         if metric != "false_accepts_per_device_hour" and metric != "wer":
             ax.set_ylim(-0.02, 1.02)
         if series:
