@@ -39,7 +39,10 @@ for _name in COMMAND_MODULES:
 def main() -> None:
     """Entry point: turn user-facing errors into a message on stderr and an exit code."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
+        # without standalone mode, click returns a command's exit code instead of exiting
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except EcouteError as err:
         typer.echo(f"error: {err}", err=True)
         sys.exit(err.exit_code)

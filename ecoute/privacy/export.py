@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session
 from ecoute.config import Settings
 from ecoute.errors import BadInput, EcouteError, NotFound
 from ecoute.store import crypto
-from ecoute.store.keys import _read_or_create_secret
+from ecoute.store.keys import read_or_create_secret
 from ecoute.store.schema.base import utcnow
 from ecoute.store.schema.owner import Consent, DataSubjectRequest, Owner, PartnerHandoff, ReviewLink, Turn
 from ecoute.store.schema.review import Annotation
@@ -71,7 +71,7 @@ def _nothing(*_args) -> None:
 
 def signing_key(settings: Settings) -> Ed25519PrivateKey:
     """The server's export-signing key, created (0600) on first use beside the KEK."""
-    secret = _read_or_create_secret(settings.data_dir / "keys" / "export-signing.key")
+    secret = read_or_create_secret(settings.data_dir / "keys" / "export-signing.key")
     return Ed25519PrivateKey.from_private_bytes(secret)
 
 

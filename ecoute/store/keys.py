@@ -49,7 +49,7 @@ class LocalFileKeyProvider:
     def __init__(self, path: Path):
         self.path = path
         self.owners_dir = path.parent / "owners"
-        self._kek = _read_or_create_secret(self.path)
+        self._kek = read_or_create_secret(self.path)
         self.key_id = f"local-file:{crypto.keyed_tag(self._kek, 'key-id')[:16]}"
 
     def _owner_key(self, context: str, *, create: bool) -> bytes:
@@ -59,8 +59,8 @@ class LocalFileKeyProvider:
         if not salt_path.exists():
             if not create:
                 raise crypto.DecryptionError("the wrapping key of this owner was destroyed")
-            _read_or_create_secret(salt_path)
-        salt = _read_or_create_secret(salt_path)
+            read_or_create_secret(salt_path)
+        salt = read_or_create_secret(salt_path)
         return crypto.derive(self._kek + salt, f"owner-kek:{context}")
 
     def wrap(self, dek: bytes, context: str) -> bytes:
@@ -79,7 +79,7 @@ class LocalFileKeyProvider:
             salt_path.unlink()
 
 
-def _read_or_create_secret(path: Path) -> bytes:
+def read_or_create_secret(path: Path) -> bytes:
     """Read a 32-byte secret file (must be 0600), or create it atomically with 0600."""
     if path.exists():
         mode = stat.S_IMODE(path.stat().st_mode)

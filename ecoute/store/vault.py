@@ -137,7 +137,10 @@ class Vault:
             owner_tag = self.owner_tag(owner_id, "audit-tag")
             subject = f"{owner_id}\x1f{item_id or ''}".encode()
             subject_ct = crypto.seal(self.dek(owner_id), subject, crypto.aad_for(owner_id, "audit", "subject"))
-        audit.append(self.session, actor=actor.id, role=actor.role, action=action, purpose=purpose,
+        # an owner acting on their own data is recorded as "self": the chain outlives erasure,
+        # so no owner id may ever stand in the clear in it
+        actor_id = "self" if actor.role == "owner" else actor.id
+        audit.append(self.session, actor=actor_id, role=actor.role, action=action, purpose=purpose,
                      owner_tag=owner_tag, subject_ct=subject_ct, details=details or {})
 
     def audit_entries_for(self, owner_id: str) -> list[audit.OwnerAuditView]:
