@@ -63,6 +63,9 @@ def main() -> None:
     cold_s = time.perf_counter() - start
     peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     results = {
+        # Other work on the machine inflates every time here: record how busy it was.
+        "load_average_1min_at_end": round(__import__("os").getloadavg()[0], 1),
+        "cpus": __import__("os").cpu_count(),
         "request_seconds": round(request.duration, 2),
         "runs": args.runs,
         "end_of_speech_to_answer_ms_median": round(statistics.median(after_speech), 1),

@@ -99,7 +99,8 @@ def main() -> None:
     args = ap.parse_args()
     rng = np.random.default_rng(7)
     engines = args.engines.split(",")
-    results: dict = {"engines": {}, "negative_minutes": args.minutes}
+    # Engines measured in earlier runs are kept (each entry records its own negative minutes).
+    results: dict = json.loads(OUT.read_text()) if OUT.exists() else {"engines": {}}
     with console.status("synthesising the wake set"):
         wakes = wake_set()
     real_alexa = sorted((REAL / "alexa").glob("*.flac")) if REAL.is_dir() else []
@@ -140,6 +141,7 @@ def main() -> None:
         res["negative_false_fires"] = fires
         res["false_accepts_per_hour"] = round(fires / (negative.duration / 3600), 3)
         res["rtf"] = round(seconds / negative.duration, 5)
+        res["negative_minutes"] = args.minutes
         results["engines"][engine] = res
         console.print(engine, res)
     OUT.write_text(json.dumps(results, indent=2))

@@ -27,7 +27,7 @@ from ecoute.speech.tts import get_tts
 
 #: Audio kept before the detector's firing point for ASR, so the transcript contains the
 #: wake word (the second check needs it); longer than any wake word.
-WAKE_LOOKBACK_S = 1.5
+WAKE_LOOKBACK_S = 1.2
 #: Silence after speech that ends the request (the endpointer's patience).
 END_SILENCE_S = 0.5
 #: Audio after the VAD's last speech frame handed to ASR (word endings are quiet).
