@@ -39,7 +39,7 @@ OUT = Path(__file__).parent / "results" / "prepare_eval.json"
 TYPES = ("CARD_NUMBER", "PHONE_NUMBER", "EMAIL_ADDRESS", "SECRET", "PERSON", "ADDRESS", "IBAN", "NATIONAL_ID",
          "DATE_OF_BIRTH")
 GAP = 0.06
-MARGINS = (0.0, 0.08, 0.15, 0.25, 0.35)
+MARGINS = (0.0, 0.08, 0.15, 0.25, 0.35, 0.5)
 #: Words that carry nothing about the entity (checked for leakage only if they are not these).
 _CONNECTORS = {"dot", "at", "uh", "um", "er", "the", "of", "and", "double", "oh", "underscore", "street", "road",
                "avenue", "lane", "drive", "boulevard"}
@@ -104,6 +104,8 @@ def main() -> None:
     words_total = words_covered = words_covered_20ms = 0
     leaks, clips = [], []
     sweep = {m: 0 for m in MARGINS}
+    sweep_detected = {m: 0 for m in MARGINS}
+    words_detected = 0
     masked_s = {m: 0.0 for m in MARGINS}
     cpu_asr = cpu_rest = audio_s = 0.0
     for i, row in enumerate(track(picked, description="preparing clips", console=console)):
@@ -122,10 +124,16 @@ def main() -> None:
         covered = [any(bs <= s and e <= be for bs, be in clip.bleeped) for s, e in spans]
         covered20 = [any(bs - 0.02 <= s and e <= be + 0.02 for bs, be in clip.bleeped) for s, e in spans]
         wt = words_to_text(transcript.words)
+        # "detected": the text step found something where the entity was said (the bleep's own job)
+        detected = any(any(bs < e and s < be for s, e in spans) for bs, be in clip.bleeped)
+        words_detected += len(spans) if detected else 0
         for m in MARGINS:
             alt = entity_times(transcript.words, wt.spans, [(e.start, e.end) for e in clip.entities], margin=m,
                                duration=audio.duration)
-            sweep[m] += sum(any(bs <= s and e <= be for bs, be in alt) for s, e in spans)
+            hit = sum(any(bs <= s and e <= be for bs, be in alt) for s, e in spans)
+            sweep[m] += hit
+            if detected:
+                sweep_detected[m] += hit
             masked_s[m] += sum(be - bs for bs, be in alt)
         words_total += len(spans)
         words_covered += sum(covered)
@@ -153,6 +161,9 @@ def main() -> None:
         "coverage_within_20ms": round(words_covered_20ms / words_total, 3),
         "bleep_margin_s": settings.bleep_margin_s,
         "coverage_by_margin": {str(m): round(sweep[m] / words_total, 3) for m in MARGINS},
+        "entity_words_in_detected_clips": words_detected,
+        "coverage_given_detection_by_margin": {str(m): round(sweep_detected[m] / max(1, words_detected), 3)
+                                               for m in MARGINS},
         "masked_share_of_audio_by_margin": {str(m): round(masked_s[m] / audio_s, 3) for m in MARGINS},
         "asr_recovers_entity": f"{len(leaks)} of {len(clips)}",
         "leaks": leaks,

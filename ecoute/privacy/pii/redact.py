@@ -26,8 +26,12 @@ SCORE_THRESHOLD = 0.5
 ALLOW_LIST = ["Alexa", "alexa", "Jarvis", "Mycroft", "Nabu"]
 #: Entities made of digits, which absorb neighbouring digit groups.
 NUMERIC = frozenset({"CARD_NUMBER", "IBAN", "PHONE_NUMBER", "NATIONAL_ID", "SECRET", "ID_NUMBER"})
-_LEFT_DIGITS = re.compile(r"(?<![\w])\d+[ \t]?-?[ \t]?$")
-_RIGHT_DIGITS = re.compile(r"[ \t]?-?[ \t]?\d+(?![\w])")
+#: A piece of a number or code the ASR split off: digits ("6,000"), a letter code ("GB94", "NWBK",
+#: "WbK"), possibly behind a short connector the ASR heard for a digit ("and", "for", "so").
+_PIECE = r"(?:\d[\d,.]*\d|\d|(?!(?:IBAN|PIN|SSN|BIC|RIB|CVV|CVC|TAN|NIR|DOB)\b)[A-Z]{2,4}\d*|[A-Z][A-Za-z]?\d+|[A-Z][a-z][A-Z])"
+_CONNECT = r"(?:and|for|so|to|oh|et|und)"
+_LEFT_DIGITS = re.compile(rf"(?<![\w]){_PIECE}(?:[ \t]+{_CONNECT})?[ \t,.\-]*$")
+_RIGHT_DIGITS = re.compile(rf"[ \t,.\-]*(?:{_CONNECT}[ \t]+)?{_PIECE}(?![\w])")
 
 
 @dataclass(frozen=True)
@@ -77,8 +81,8 @@ def find_entities(text: str, language: str) -> list[Entity]:
 
 
 def _absorb_digits(text: str, start: int, end: int) -> tuple[int, int]:
-    """Grow a numeric entity over digit groups touching it ("453 -<found>"): ASR splits numbers
-    oddly, and a leftover group of a card number is still part of the card number."""
+    """Grow a numeric entity over number pieces next to it ("453 -<found>", "WbK 6,000 and <found>"):
+    ASR splits and mishears long numbers, and a leftover piece of an IBAN is still part of it."""
     while (m := _LEFT_DIGITS.search(text, 0, start)) and m.end() == start:
         start = m.start()
     while m := _RIGHT_DIGITS.match(text, end):
