@@ -44,8 +44,15 @@ def test_tune_devices_sets_the_threshold_and_the_verify_score(store, settings):
         for score in (0.92, 0.93, 0.94):
             record_false_activation(session, owner_id=owner.id, device_id=quiet.id, wake_score=score, at=old)
         changes = wt.tune_devices(session, settings, detector_threshold=0.5)
-        assert [(c.device_id, c.threshold_after, c.false_scores, c.reported) for c in changes] == [
+        assert [(c.device_id, c.after, c.false_scores, c.reported) for c in changes] == [
             (noisy.id, 0.8001, 4, 2)]
+        from sqlalchemy import select
+
+        from ecoute.store.schema.datasets import WakeTuning
+
+        history = session.execute(select(WakeTuning)).scalars().all()
+        assert [(h.threshold_before, h.threshold_after) for h in history] == [(None, 0.8001)]
+        assert not hasattr(WakeTuning, "device_id")  # the history names no device
         assert noisy.wake_threshold == 0.8001 and quiet.wake_threshold is None
         assert wt.verify_min_score(noisy, settings, 0.5) == 0.8001
         assert wt.verify_min_score(quiet, settings, 0.5) == 0.5

@@ -224,7 +224,7 @@ def tune_wake(max_false_reject_increase: float = typer.Option(0.02, min=0.0, max
     store = Store.open(settings)
     threshold = get_wake_detector(settings).threshold
     with store.session() as session:
-        rows = [{"device_id": c.device_id, "before": c.threshold_before, "after": c.threshold_after,
+        rows = [{"device_id": c.device_id, "before": c.before, "after": c.after,
                  "false": c.false_scores, "true": c.true_scores, "reported": c.reported}
                 for c in tune_devices(session, settings, detector_threshold=threshold,
                                       max_false_reject_increase=max_false_reject_increase)]

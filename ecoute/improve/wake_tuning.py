@@ -92,9 +92,22 @@ def verify_min_score(device: Device | None, settings: Settings, detector_thresho
     return max(settings.wake_verify_score, detector_threshold, tuned)
 
 
+@dataclass
+class TuningChange:
+    device_id: str
+    before: float | None
+    after: float
+    false_scores: int
+    true_scores: int
+    reported: int
+
+
 def tune_devices(session: Session, settings: Settings, *, detector_threshold: float, days: int = 30,
-                 max_false_reject_increase: float = MAX_FALSE_REJECT_INCREASE) -> list[WakeTuning]:
-    """Tune every device with enough evidence; returns the changes made (one row each)."""
+                 max_false_reject_increase: float = MAX_FALSE_REJECT_INCREASE) -> list[TuningChange]:
+    """Tune every device with enough evidence; returns the changes made.
+
+    The device keeps its threshold; the history row written for the page names no device.
+    """
     changes = []
     for device in session.execute(select(Device).order_by(Device.id)).scalars():
         ev = device_evidence(session, device.id, days=days)
@@ -103,11 +116,12 @@ def tune_devices(session: Session, settings: Settings, *, detector_threshold: fl
                                max_false_reject_increase=max_false_reject_increase)
         if new <= current:
             continue
-        row = WakeTuning(device_id=device.id, day=utcnow().date().isoformat(), threshold_before=device.wake_threshold,
-                         threshold_after=new, false_scores=len(ev.false_scores), true_scores=len(ev.true_scores),
-                         reported=ev.reported)
+        change = TuningChange(device.id, device.wake_threshold, new, len(ev.false_scores), len(ev.true_scores),
+                              ev.reported)
+        session.add(WakeTuning(day=utcnow().date().isoformat(), threshold_before=change.before,
+                               threshold_after=new, false_scores=change.false_scores,
+                               true_scores=change.true_scores, reported=change.reported))
         device.wake_threshold = new
-        session.add(row)
-        changes.append(row)
+        changes.append(change)
     session.flush()
     return changes

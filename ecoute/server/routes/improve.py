@@ -36,8 +36,7 @@ def _page_data(session: Session) -> dict:
     decided = session.execute(
         select(TemplateProposal).where(TemplateProposal.status != "pending").order_by(TemplateProposal.day.desc())
         .limit(50)).scalars().all()
-    tuned = session.execute(select(func.count(func.distinct(WakeTuning.device_id)), func.avg(WakeTuning.threshold_after))
-                            ).one()
+    tuned = session.execute(select(func.count(WakeTuning.id), func.avg(WakeTuning.threshold_after))).one()
     return {
         "metrics": METRICS,
         "latest": [latest[lang] for lang in sorted(latest)],
@@ -45,7 +44,7 @@ def _page_data(session: Session) -> dict:
         "datasets": versions(session),
         "pending": props.pending(session),
         "decided": decided,
-        "wake": {"devices": tuned[0] or 0, "mean_threshold": tuned[1]},
+        "wake": {"tunings": tuned[0] or 0, "mean_threshold": tuned[1]},
     }
 
 

@@ -125,15 +125,14 @@ class TemplateProposal(Base):
 
 
 class WakeTuning(Base):
-    """Per-device wake threshold changes made by the loop: before/after, with the evidence counts.
+    """A wake-threshold change the loop made: before/after and the evidence counts.
 
-    Owner zone by nature (it names a device), kept beside the loop's other tables so the
-    operator page can show the history; it holds counts and thresholds, no content.
+    The per-device threshold itself lives on the device (owner zone); this history keeps no
+    device id, so the improvement page can show what tuning did without naming a device.
     """
 
     __tablename__ = "wake_tunings"
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
-    device_id: Mapped[str] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"), index=True)
     day: Mapped[str] = mapped_column(String(10))
     threshold_before: Mapped[float | None] = mapped_column(Float)
     threshold_after: Mapped[float] = mapped_column(Float)

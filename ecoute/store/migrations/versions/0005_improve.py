@@ -101,19 +101,14 @@ def upgrade() -> None:
     op.create_table(
         "wake_tunings",
         sa.Column("id", sa.String(length=32), nullable=False),
-        sa.Column("device_id", sa.String(length=32), nullable=False),
         sa.Column("day", sa.String(length=10), nullable=False),
         sa.Column("threshold_before", sa.Float(), nullable=True),
         sa.Column("threshold_after", sa.Float(), nullable=False),
         sa.Column("false_scores", sa.Integer(), nullable=False),
         sa.Column("true_scores", sa.Integer(), nullable=False),
         sa.Column("reported", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(["device_id"], ["devices.id"],
-                                name=op.f("fk_wake_tunings_device_id_devices"), ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_wake_tunings")),
     )
-    with op.batch_alter_table("wake_tunings", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_wake_tunings_device_id"), ["device_id"], unique=False)
 
 
 def downgrade() -> None:
