@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -117,14 +118,24 @@ def main() -> None:
     parser.add_argument("--turns", type=int, default=30)
     parser.add_argument("--clients", type=int, default=2)
     parser.add_argument("--db", default="sqlite,postgres")
+    parser.add_argument("--one", help="internal: run one db:mode in this process and print its JSON")
     args = parser.parse_args()
-    console = Console()
+    console = Console(stderr=bool(args.one))
     wavs = [turn_audio(p, True, 5) for p in PHRASES]
+    if args.one:
+        db, mode = args.one.split(":")
+        with Progress(console=console) as progress:
+            print(json.dumps(run(db, mode, args.turns, args.clients, wavs, progress)))
+        return
     rows = []
-    with Progress(console=console) as progress:
-        for db in args.db.split(","):
-            for mode in ("asr-stub", "voice"):
-                rows.append(run(db, mode, args.turns, args.clients, wavs, progress))
+    for db in args.db.split(","):
+        for mode in ("asr-stub", "voice"):
+            # One process per run: a second server in the same process was seen to cost several
+            # times the CPU per turn (state left by the first), which would skew the ratios.
+            console.print(f"running {db} / {mode} …")
+            out = subprocess.run([sys.executable, __file__, "--one", f"{db}:{mode}", "--turns", str(args.turns),
+                                  "--clients", str(args.clients)], check=True, capture_output=True, text=True)
+            rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
     by = {(r["db"], r["mode"]): r["turns_per_s"] for r in rows}
     cpu = {(r["db"], r["mode"]): r["cpu_s_per_turn"] for r in rows}
     ratios = {f"{db}: asr-stub / voice": round(by[(db, "asr-stub")] / by[(db, "voice")], 2)
