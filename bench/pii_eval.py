@@ -25,9 +25,9 @@ from pathlib import Path
 
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 
-from rich.console import Console  # noqa: E402
-from rich.progress import track  # noqa: E402
-from rich.table import Table  # noqa: E402
+from rich.console import Console
+from rich.progress import track
+from rich.table import Table
 
 DATA = Path(__file__).parent / "data" / "pii_sentences.jsonl"
 OUT = Path(__file__).parent / "results" / "pii_eval.json"

@@ -27,16 +27,16 @@ SEED = 20261128
 Part = str | tuple[str, str]
 
 DIGIT = {
-    "en": "zero one two three four five six seven eight nine".split(),
-    "fr": "zéro un deux trois quatre cinq six sept huit neuf".split(),
-    "de": "null eins zwei drei vier fünf sechs sieben acht neun".split(),
+    "en": ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"],
+    "fr": ["zéro", "un", "deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf"],
+    "de": ["null", "eins", "zwei", "drei", "vier", "fünf", "sechs", "sieben", "acht", "neun"],
 }
 FILLER = {"en": ["uh", "um", "er"], "fr": ["euh", "heu"], "de": ["äh", "ähm"]}
 DOUBLE = {"en": "double", "fr": "double", "de": "doppel"}
 MONTHS = {
-    "en": "January February March April May June July August September October November December".split(),
-    "fr": "janvier février mars avril mai juin juillet août septembre octobre novembre décembre".split(),
-    "de": "Januar Februar März April Mai Juni Juli August September Oktober November Dezember".split(),
+    "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"],
+    "fr": ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"],
+    "de": ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober", "November", "Dezember"],
 }
 #: Names: half appear in ecoute/privacy/pii/names, half do not (the "unseen" ones).
 FIRST = {
@@ -203,7 +203,7 @@ class Gen:
             return f"{num} {name} {kind}{tail}"
         if self.lang == "fr":
             tail = f", {r.randint(10, 95)}000 {r.choice(TOWNS['fr'])}" if r.random() < 0.3 else ""
-            return f"{str(n)}{r.choice(['', ' bis'])} {r.choice(STREETS['fr'])}{tail}"
+            return f"{n!s}{r.choice(['', ' bis'])} {r.choice(STREETS['fr'])}{tail}"
         tail = f", {r.randint(10000, 99999)} {r.choice(TOWNS['de'])}" if r.random() < 0.4 else ""
         return f"{r.choice(STREETS['de'])} {n}{tail}"
 

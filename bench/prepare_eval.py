@@ -29,8 +29,8 @@ from rich.progress import track
 from ecoute.audio.io import Audio, load_audio
 from ecoute.audio.synth import VOICES, Voice, speak
 from ecoute.config import Settings
-from ecoute.privacy.pii.numbers import normalise_numbers
 from ecoute.privacy.bleep import entity_times, words_to_text
+from ecoute.privacy.pii.numbers import normalise_numbers
 from ecoute.privacy.prepare import prepare_clip
 from ecoute.speech.asr import get_asr
 

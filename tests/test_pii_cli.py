@@ -24,7 +24,7 @@ def test_redact_text_json_contract() -> None:
 
 def test_redact_text_bad_language_exits_2_with_message() -> None:
     proc = subprocess.run([sys.executable, "-m", "ecoute.cli", "redact-text", "hello", "--lang", "xx"],
-                          capture_output=True, text=True)
+                          check=False, capture_output=True, text=True)
     assert proc.returncode == 2
     assert "not supported" in proc.stderr
     assert proc.stdout == ""

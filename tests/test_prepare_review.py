@@ -114,7 +114,7 @@ def test_unreadable_input_exits_2_and_writes_nothing(tmp_path: Path) -> None:
     bad.write_bytes(b"RIFF not really a wave file")
     out = tmp_path / "out.wav"
     proc = subprocess.run([sys.executable, "-m", "ecoute.cli", "prepare-review", str(bad), str(out), "--json"],
-                          capture_output=True, text=True)
+                          check=False, capture_output=True, text=True)
     assert proc.returncode == 2
     assert "not a readable audio file" in proc.stderr
     assert not out.exists() and list(tmp_path.iterdir()) == [bad]

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -40,9 +39,9 @@ def register(app: typer.Typer) -> None:
     def prepare_review_cmd(
         source: Path = typer.Argument(..., help="A WAV/FLAC/... file, or a folder of them"),
         target: Path = typer.Argument(..., help="Output WAV file, or output folder for a folder"),
-        lang: Optional[str] = typer.Option(None, "--lang", help="en, fr or de (default: settings.language)"),
+        lang: str | None = typer.Option(None, "--lang", help="en, fr or de (default: settings.language)"),
         method: str = typer.Option("disguised", "--disguise", help="disguised | revoiced | none"),
-        seed: Optional[int] = typer.Option(None, "--seed", help="Seed the per-clip draws (tests, benchmarks)"),
+        seed: int | None = typer.Option(None, "--seed", help="Seed the per-clip draws (tests, benchmarks)"),
         as_json: bool = typer.Option(False, "--json", help="Print the preparation report as JSON"),
     ) -> None:
         """Transcribe, redact, bleep, disguise, resample and strip metadata: a clip ready for review."""

