@@ -31,6 +31,7 @@ NUMERIC = frozenset({"CARD_NUMBER", "IBAN", "PHONE_NUMBER", "NATIONAL_ID", "SECR
 _PIECE = r"(?:\d[\d,.]*\d|\d|(?!(?:IBAN|PIN|SSN|BIC|RIB|CVV|CVC|TAN|NIR|DOB)\b)[A-Z]{2,4}\d*|[A-Z][A-Za-z]?\d+|[A-Z][a-z][A-Z])"
 _CONNECT = r"(?:and|for|so|to|oh|et|und)"
 _LEFT_DIGITS = re.compile(rf"(?<![\w]){_PIECE}(?:[ \t]+{_CONNECT})?[ \t,.\-]*$")
+_LEFT_HOMOPHONE = re.compile(r"(?<![\w])(?:for|four|too|oh|won|ate|double|triple)[ \t,]*$", re.IGNORECASE)
 _RIGHT_DIGITS = re.compile(rf"[ \t,.\-]*(?:{_CONNECT}[ \t]+)?{_PIECE}(?![\w])")
 
 
@@ -85,6 +86,8 @@ def _absorb_digits(text: str, start: int, end: int) -> tuple[int, int]:
     ASR splits and mishears long numbers, and a leftover piece of an IBAN is still part of it."""
     while (m := _LEFT_DIGITS.search(text, 0, start)) and m.end() == start:
         start = m.start()
+    if (m := _LEFT_HOMOPHONE.search(text, 0, start)) and m.end() == start:
+        start = m.start()  # "is for 1525…": the "for" was the first digit, "four"
     while m := _RIGHT_DIGITS.match(text, end):
         end = m.end()
     return start, end
