@@ -55,6 +55,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--only", default="", help="e.g. faster-whisper:tiny.en/en (WER runs to repeat)")
     ap.add_argument("--no-overhead", action="store_true")
+    ap.add_argument("--files", type=int, default=40, help="files in the overhead comparison")
+    ap.add_argument("--every", type=int, default=1, help="WER on every N-th voice only")
     args = ap.parse_args()
     settings = Settings.load()
     if OUT.exists() and args.only:  # refresh some figures, keep the others
@@ -71,7 +73,8 @@ def main() -> None:
     if args.only:
         runs = [r for r in runs if f"{r[0]}/{r[1]}" in args.only.split(",")]
     for name, lang, cfg in runs:
-        subset = [it for it in data if it.language == lang]
+        voices = {v.label for v in synth.VOICES[lang][:: args.every]}
+        subset = [it for it in data if it.language == lang and it.voice.label in voices]
         engine = get_asr(cfg, lang) if name != "faster-whisper:base" or lang != "en" else get_asr(cfg, "fr")
         refs, hyps = [], []
         for it in track(subset, description=f"{name} {lang}", console=console):
@@ -91,7 +94,7 @@ def main() -> None:
 
     ours = get_asr(settings, "en")
     direct = WhisperModel(str(models.tiny_en_dir()), device="cpu", compute_type="int8")
-    files = [synth.wake_and_request(it.text, it.voice) for it in data if it.language == "en"][:40]
+    files = [synth.wake_and_request(it.text, it.voice) for it in data if it.language == "en"][: args.files]
     paths = []
     for i, audio in enumerate(files):
         p = Path("/tmp") / f"ecoute-bench-asr-{i}.wav"
@@ -116,6 +119,7 @@ def main() -> None:
             seconds += sf_duration(p)
     ratio = sum(t_ours) / sum(t_direct)
     results["overhead"] = {
+        "load_average_1min_at_end": round(__import__("os").getloadavg()[0], 1),
         "files": len(paths), "passes": 2, "ratio_ours_over_direct": round(ratio, 3),
         "median_ratio_per_file": round(statistics.median(o / d for o, d in zip(t_ours, t_direct)), 3),
         "rtf_ours": round(sum(t_ours) / seconds, 4), "rtf_direct": round(sum(t_direct) / seconds, 4),
