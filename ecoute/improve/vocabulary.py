@@ -7,8 +7,10 @@ Sources, each a count of *reviewed* evidence:
 - device names shared by at least ``MIN_HOUSEHOLDS`` households ("kitchen", "living room"):
   a name only one household uses would carry that household into every other one.
 
-The result feeds faster-whisper as ``hotwords`` and as an ``initial_prompt`` (engines that
-support neither ignore it). It is derived from a dataset version and refuses stale ones, like
+The result feeds faster-whisper as ``hotwords`` (engines that do not support them ignore
+them). ``initial_prompt`` is offered too, but measured on tiny.en it makes WER worse
+(bench/improve_vocabulary.py: the model echoes the word list into some transcripts), so
+hotwords are the recommended channel. It is derived from a dataset version and refuses stale ones, like
 any training; :func:`ecoute.improve.evaluate.score` measures WER with and without it.
 """
 
