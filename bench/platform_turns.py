@@ -32,14 +32,14 @@ from rich.progress import Progress
 from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from platform_delete import _pg_schema  # noqa: E402
+from platform_delete import _pg_schema
 
-from ecoute.audio.io import Audio  # noqa: E402
-from ecoute.config import Settings  # noqa: E402
-from ecoute.platform.admin import add_device, add_household, add_owner  # noqa: E402
-from ecoute.platform.demo import start_server, turn_audio  # noqa: E402
-from ecoute.speech import asr  # noqa: E402
-from ecoute.store.store import Store  # noqa: E402
+from ecoute.audio.io import Audio
+from ecoute.config import Settings
+from ecoute.platform.admin import add_device, add_household, add_owner
+from ecoute.platform.demo import start_server, turn_audio
+from ecoute.speech import asr
+from ecoute.store.store import Store
 
 PHRASES = ["what time is it", "add milk to the shopping list", "what is seven times six", "what day is it today",
            "add eggs to the shopping list", "what is twelve plus thirty"]

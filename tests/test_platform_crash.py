@@ -15,10 +15,10 @@ import time
 
 import httpx
 import pytest
+from conftest import free_port
 from sqlalchemy import func, select
 from test_platform_support import device, household, turn_wav
 
-from conftest import free_port
 from ecoute.store.schema.owner import Turn
 
 pytestmark = pytest.mark.slow

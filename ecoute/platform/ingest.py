@@ -91,7 +91,7 @@ class AnswerAudioCache:
 def voice_turn():
     """``ecoute.assistant.turn.run_turn``, imported when the first turn arrives."""
     try:
-        from ecoute.assistant.context import TurnContext  # noqa: F401
+        from ecoute.assistant.context import TurnContext
         from ecoute.assistant.turn import run_turn
     except ImportError as err:
         raise VoiceTurnUnavailable(f"the voice turn is not available: {err}") from None
