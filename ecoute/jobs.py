@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 #: Stage name → "module:function". Each function is ``fn(store, **kwargs) -> dict``.
 STAGES: dict[str, str] = {
     "sample_turn": "ecoute.review.sampling:consider_turn",
+    "review_prepare": "ecoute.review.tasks:prepare_sample",
     "retention_sweep": "ecoute.privacy.retention:sweep",
     "erasure": "ecoute.privacy.erasure:run_erasure",
     "export": "ecoute.privacy.export:run_export",
@@ -137,6 +138,12 @@ class InlineJobRunner:
         if turn_ids and _available("sample_turn"):
             for turn_id in turn_ids:
                 self.enqueue("sample_turn", turn_id=turn_id)
+                count += 1
+        if _available("review_prepare"):  # samples whose preparation a crash interrupted
+            from ecoute.review.tasks import prepare_pending
+
+            for sample_id in prepare_pending(self.store):
+                self.enqueue("review_prepare", sample_id=sample_id)
                 count += 1
         for request_id, kind in requests:
             if kind in ("erasure", "export") and _available(kind):
