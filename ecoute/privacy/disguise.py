@@ -58,8 +58,11 @@ class Strength:
 
 #: Unit of the strength scale that bench/disguise_eer.py sweeps.
 REFERENCE = Strength()
-#: Level used when ``settings.disguise_strength`` is 1; picked from the sweep (see the README).
-DEFAULT_LEVEL = 1.0
+#: Level used when ``settings.disguise_strength`` is 1; picked from the sweep in
+#: bench/disguise_eer.py: 1.5 is the weakest level that met both privacy targets (EER ≥ 30%
+#: against an attacker enrolled on original speech, ≥ 15% against one enrolled on disguised
+#: speech). It costs tiny.en ASR far more than the 5-point target (see the README).
+DEFAULT_LEVEL = 1.5
 DEFAULT_STRENGTH = Strength.scaled(DEFAULT_LEVEL)
 
 
