@@ -34,7 +34,12 @@ STAGES: dict[str, str] = {
     "retention_sweep": "ecoute.privacy.retention:sweep",
     "erasure": "ecoute.privacy.erasure:run_erasure",
     "export": "ecoute.privacy.export:run_export",
+    "rebuild_stale_datasets": "ecoute.improve.datasets:rebuild_stale",
 }
+
+#: Housekeeping run at start and then every ``retention_sweep_interval_s``: retention, and
+#: the automatic rebuild of datasets that deletions or erasures made stale.
+PERIODIC_STAGES = ("retention_sweep", "rebuild_stale_datasets")
 
 
 class StageUnavailable(LookupError):
@@ -103,8 +108,8 @@ class InlineJobRunner:
         self._thread = threading.Thread(target=self._work, name="ecoute-jobs", daemon=True)
         self._thread.start()
         self.resume()
-        if self.sweep_interval_s and self.sweep_interval_s > 0 and _available("retention_sweep"):
-            self.enqueue("retention_sweep")  # a server that was down past a deadline catches up now
+        if self.sweep_interval_s and self.sweep_interval_s > 0:
+            self._enqueue_periodic()  # a server that was down past a deadline catches up now
         if self.sweep_interval_s and self.sweep_interval_s > 0:
             self._ticker = threading.Thread(target=self._tick, name="ecoute-sweep", daemon=True)
             self._ticker.start()
@@ -173,7 +178,12 @@ class InlineJobRunner:
 
     def _tick(self) -> None:
         while not self._stop.wait(self.sweep_interval_s):
-            self.enqueue("retention_sweep")
+            self._enqueue_periodic()
+
+    def _enqueue_periodic(self) -> None:
+        for stage in PERIODIC_STAGES:
+            if _available(stage):
+                self.enqueue(stage)
 
 
 def _available(stage: str) -> bool:

@@ -30,3 +30,32 @@ def test_runner_resumes_an_interrupted_preparation(sqlite_store: Store):
     with store.session() as session:
         # Alice never opted in, so the resumed preparation cancels instead of making a task
         assert session.get(ReviewSample, sample_id).status == "cancelled"
+
+
+def test_runner_rebuilds_datasets_a_deletion_made_stale(sqlite_store: Store):
+    from ecoute.improve import datasets as ds
+    from ecoute.improve.household import Request, gold_check, reviewed_task, reviewer
+    from ecoute.improve.lineage import mark_tasks_removed
+    from ecoute.store.accounts import create_household, create_owner
+
+    store = sqlite_store
+    with store.vault_session() as (session, vault):
+        owner = create_owner(session, vault, store.settings, create_household(session, "h"), display_name="o")
+        ana = reviewer(session, "ana@review.test")
+        gold_check(session, ana, correct=5)
+        tasks = [reviewed_task(session, vault, owner_id=owner.id, reviewers=[ana],
+                               request=Request("en", f"pop {item} on the list", "HassShoppingListAddItem",
+                                               {"shopping_list_item": item}))
+                 for item in ("milk", "tea")]
+        first_id = ds.build_dataset(session, "shop").id
+        mark_tasks_removed(session, [tasks[0].id])
+    runner = InlineJobRunner(store, sweep_interval_s=3600)  # periodic stages also run once at start
+    runner.start()
+    try:
+        assert runner.wait_idle(60)
+    finally:
+        runner.stop()
+    assert runner.completed.get("rebuild_stale_datasets") == 1 and not runner.failures
+    with store.session() as session:
+        newest = ds.latest(session, "shop")
+        assert newest.version == 2 and newest.item_count == 1 and newest.parent_id == first_id
