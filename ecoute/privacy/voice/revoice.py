@@ -93,7 +93,8 @@ def revoice(
     for w in transcript.words:
         start = max(0, round(w.start * rate))
         end = min(len(out), round(w.end * rate))
-        token = w.word.strip()
+        # ASR words can start with a dash ("-ish"); a TTS command line would read it as an option.
+        token = w.word.strip().lstrip("-–—").strip()
         if end <= start or not token:
             continue
         if PLACEHOLDER.match(token):
