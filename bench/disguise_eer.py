@@ -389,7 +389,7 @@ def plot(result: dict, path: Path) -> None:
                   f"pitch ±{ref['pitch_max_semitones']:g} st, formants ×(1±{ref['formant_max_dev']:g}))")
     ax.set_ylabel("%")
     ax.set_ylim(-2, 60)
-    ax.legend(fontsize=8, loc="upper left")
+    ax.legend(fontsize=8, loc="lower right")
     ax.set_title("Voice disguise: privacy (EER) vs intelligibility (ΔWER)")
     fig.tight_layout()
     fig.savefig(path, dpi=110)

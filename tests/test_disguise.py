@@ -178,3 +178,11 @@ def test_pitch_shift_keeps_any_length():
         semitones = float(rng.uniform(-8, 8))
         out = pitch_shift(x, semitones)
         assert out.shape == x.shape and np.isfinite(out).all()
+
+
+def test_revoiced_word_with_a_leading_dash_is_spoken(clip):
+    """ASR emits words like "-ish": they must reach the TTS as text, not as a command-line option."""
+    transcript = T("fine -ish", [W("fine", 0.1, 0.5), W("-ish", 0.6, 1.0)])
+    out, info = disguise_voice(clip, "revoiced", np.random.default_rng(0), transcript=transcript)
+    assert info["params"]["words"] == 2
+    assert np.sqrt(np.mean(out.samples[int(0.6 * clip.rate) : clip.rate] ** 2)) > 0.01
