@@ -137,6 +137,11 @@ class Settings:
         return cls(**{k: _coerce(hints[k], v) for k, v in values.items()})
 
     @property
+    def sentences_dir(self) -> Path:
+        """Extra hassil sentence files the assistant loads (accepted templates land here)."""
+        return Path(self.extra_sentences_dir) if self.extra_sentences_dir else self.data_dir / "sentences"
+
+    @property
     def db_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'ecoute.db'}"
 

@@ -74,6 +74,9 @@ def who_listened(m: IntentMatch, privacy: PrivacyActions) -> Answer:
     entries = privacy.who_listened()
     if not entries:
         return Answer(P.say(m.language, "nobody_listened"), data={"entries": []})
+    # the platform lists entries per recording *and* overall: count the overall ones only
+    overall = [e for e in entries if e.get("scope", "overall") == "overall"] or entries
+    entries = overall
     total = sum(int(e.get("count", 1)) for e in entries)
     items = "; ".join(P.say(m.language, "who_item", count=e.get("count", 1), role=e.get("role", "reviewer"),
                             day=e.get("day", "?")) for e in entries)

@@ -98,12 +98,15 @@ def _request_transcript(full: Transcript, skip_words: int, text: str, offset_s: 
 
 def run_turn(audio: Audio, settings: Settings, *, context: TurnContext | None = None,
              check_wake: bool = True, device_wake_score: float | None = None, speak: bool = False,
-             language: str | None = None) -> TurnResult:
+             language: str | None = None, min_wake_score: float | None = None,
+             hotwords: str | None = None) -> TurnResult:
     """Run one turn on ``audio`` (wake word + request, 16 kHz mono).
 
     ``check_wake=False`` is the server side: the device already fired (with
     ``device_wake_score``); the server still re-scores the wake word itself, because
     the second-stage check needs its own, stricter score and the wake word's end.
+    ``min_wake_score`` is a per-device threshold tuned by the learning loop; ``hotwords``
+    the domain vocabulary it learnt from reviews (passed to the ASR engine).
     """
     context = context or TurnContext()
     clock = _Clock()
@@ -123,7 +126,7 @@ def run_turn(audio: Audio, settings: Settings, *, context: TurnContext | None = 
         result.timings_ms = clock.total()
         return result
 
-    min_score = max(settings.wake_verify_score, detector.threshold)
+    min_score = max(settings.wake_verify_score, detector.threshold, min_wake_score or 0.0)
     if not wake.fired or wake.end_s is None:
         return discard("wake_score_below_verify_threshold")
 
@@ -141,7 +144,7 @@ def run_turn(audio: Audio, settings: Settings, *, context: TurnContext | None = 
     # the wake word in the audio.
     prompt = f"{wake_phrase(settings).title()}."
     full = asr.transcribe(_clip(audio, start, endpoint.end_s + TAIL_S), None if lang == "auto" else lang,
-                          initial_prompt=prompt)
+                          initial_prompt=prompt, hotwords=hotwords)
     clock.lap("asr")
     result.language = full.language if full.language in intent_mod.LANGUAGES else result.language
 
@@ -151,7 +154,7 @@ def run_turn(audio: Audio, settings: Settings, *, context: TurnContext | None = 
     result.transcript = _request_transcript(full, verdict.wake_words, verdict.request_text, start)
 
     match = intent_mod.recognize(verdict.request_text, result.language,
-                                 extra_dir=settings.extra_sentences_dir or None)
+                                 extra_dir=settings.sentences_dir)
     clock.lap("intent")
     reply = run_skill(match, context, result.language)
     clock.lap("skill")

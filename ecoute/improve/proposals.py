@@ -47,8 +47,7 @@ MAX_REGRESSION_CHECK = 300
 
 def extra_dir(settings: Settings) -> Path:
     """Where accepted templates go: the assistant's extra sentence directory (created if unset)."""
-    configured = getattr(settings, "extra_sentences_dir", "") or ""
-    return Path(configured) if configured else settings.data_dir / "sentences"
+    return settings.sentences_dir
 
 
 def sentence_files(settings: Settings, language: str) -> list[Path]:

@@ -98,6 +98,14 @@ def voice_turn():
     return run_turn
 
 
+def _hotwords(session, settings: Settings) -> str | None:
+    """Domain vocabulary the learning loop built from reviews (None until it has built one)."""
+    from ecoute.improve.vocabulary import load
+
+    vocabulary = load(session, settings, settings.language)
+    return vocabulary.hotwords if vocabulary else None
+
+
 def check_upload(data: bytes, settings: Settings) -> Audio:
     """Refuse oversized or undecodable uploads before anything is stored."""
     if len(data) > settings.max_upload_bytes:
@@ -162,7 +170,8 @@ def ingest_turn(store: Store, *, device_id: str, upload: bytes, wake_score: floa
             # check_wake=False: the device already fired; the server re-scores the wake word itself
             # and a turn that fails its stricter check comes back as a false activation.
             result = run_turn(audio, settings, context=context, check_wake=False, device_wake_score=wake_score,
-                              speak=True)
+                              speak=True, min_wake_score=device.wake_threshold,
+                              hotwords=_hotwords(session, settings))
             if not getattr(result, "wake", True):
                 result.false_activation = True
             transcript = getattr(result.transcript, "text", "") if result.transcript is not None else ""

@@ -1,0 +1,50 @@
+"""What the learning loop feeds back into a live turn: device thresholds and accepted templates."""
+
+from __future__ import annotations
+
+import pytest
+
+from ecoute.assistant.context import TurnContext
+from ecoute.assistant.intents import IntentMatch, load_intents
+from ecoute.assistant.privacy_skills import who_listened
+from ecoute.assistant.turn import run_turn
+from ecoute.audio import synth
+from ecoute.config import Settings
+
+SLT = synth.VOICES["en"][5]
+
+
+@pytest.fixture
+def cfg(tmp_path) -> Settings:
+    return Settings.load(data_dir=tmp_path / "data")
+
+
+def test_a_tuned_device_threshold_makes_a_weak_wake_a_false_activation(cfg: Settings) -> None:
+    audio = synth.wake_and_request("what time is it", SLT)
+    assert not run_turn(audio, cfg, check_wake=False).false_activation
+    strict = run_turn(audio, cfg, check_wake=False, min_wake_score=1.01)  # no score reaches it
+    assert strict.false_activation and strict.answer is None
+
+
+def test_templates_in_the_data_dirs_sentence_folder_are_loaded(cfg: Settings) -> None:
+    request = synth.wake_and_request("make me a sandwich", SLT)
+    assert run_turn(request, cfg, check_wake=False).intent is None
+    folder = cfg.sentences_dir / "en"
+    folder.mkdir(parents=True)
+    (folder / "accepted.yaml").write_text(
+        'language: "en"\nintents:\n  HassNevermind:\n    data:\n      - sentences:\n'
+        '          - "make me a sandwich"\n', encoding="utf-8")
+    load_intents.cache_clear()
+    assert run_turn(request, cfg, check_wake=False).intent == "HassNevermind"
+    load_intents.cache_clear()
+
+
+def test_who_listened_counts_each_listen_once() -> None:
+    class Privacy:
+        def who_listened(self) -> list[dict]:
+            one = {"day": "2026-11-20", "role": "reviewer", "site_country": "FR", "language_team": "fr", "count": 2}
+            return [{**one, "scope": "recording"}, {**one, "scope": "overall"}]
+
+    match = IntentMatch("EcouteWhoListened", {}, "who listened to my recordings", "en", 1.0)
+    reply = who_listened(match, TurnContext(privacy=Privacy()))
+    assert "2" in reply.text and "4" not in reply.text
