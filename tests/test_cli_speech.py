@@ -1,4 +1,4 @@
-"""The command-line contracts of transcribe, ask and device listen, and their refusals."""
+"""The command-line contracts of transcribe, ask and device, and their refusals."""
 
 from __future__ import annotations
 
@@ -94,15 +94,15 @@ def test_ask_without_wake_word(files, capsys, monkeypatch, tmp_path) -> None:
 
 def test_device_listen_muted_captures_nothing(capsys, monkeypatch) -> None:
     # The file does not even exist: a muted device never opens its source.
-    code, out, _ = run_cli(["device", "listen", "--file", "/nonexistent/mic.wav", "--mute"], capsys, monkeypatch)
+    code, out, _ = run_cli(["device", "--file", "/nonexistent/mic.wav", "--mute"], capsys, monkeypatch)
     assert code == 0 and json.loads(out) == {"muted": True, "captured_bytes": 0}
 
 
 def test_device_listen_needs_one_source_and_a_server(files, capsys, monkeypatch) -> None:
-    code, _, err = run_cli(["device", "listen", "--stdin", "--file", str(files["turn"])], capsys, monkeypatch)
+    code, _, err = run_cli(["device", "--stdin", "--file", str(files["turn"])], capsys, monkeypatch)
     assert code == 2 and "exactly one audio source" in err
     monkeypatch.delenv("ECOUTE_SERVER_URL", raising=False)
-    code, _, err = run_cli(["device", "listen", "--file", str(files["turn"])], capsys, monkeypatch)
+    code, _, err = run_cli(["device", "--file", str(files["turn"])], capsys, monkeypatch)
     assert code == 2 and "--server" in err
 
 

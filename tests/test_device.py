@@ -154,7 +154,7 @@ def test_cli_reads_raw_pcm_from_stdin(stream_audio: Audio, server: _Server, tmp_
 
     exe = Path(sys.executable).with_name("ecoute")
     env = {**os.environ, "ECOUTE_DATA_DIR": str(tmp_path), "ECOUTE_SERVER_URL": server.url}
-    proc = subprocess.run([str(exe), "device", "listen", "--stdin", "--token", TOKEN], input=stream_audio.pcm16(),
+    proc = subprocess.run([str(exe), "device", "--stdin", "--token", TOKEN], input=stream_audio.pcm16(),
                           capture_output=True, timeout=120, env=env)
     assert proc.returncode == 0, proc.stderr.decode()
     lines = [json.loads(line) for line in proc.stdout.decode().splitlines()]

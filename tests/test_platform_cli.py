@@ -25,9 +25,9 @@ def test_admin_commands_and_audit_verify(settings):
     home = _ok("household", "add", "The Smiths", "--data-dir", data)
     owner = _ok("owner", "add", "--household", home, "--name", "Sam", "--email", "sam@example.org",
                 "--data-dir", data, env=env)
-    out = _ok("device", "add", "--household", home, "--name", "Den", "--owner", owner, "--data-dir", data)
+    out = _ok("devices", "add", "--household", home, "--name", "Den", "--owner", owner, "--data-dir", data)
     assert out.splitlines()[1].startswith("token dev_")
-    bad = runner.invoke(app, ["device", "add", "--household", "nope", "--name", "X", "--data-dir", data])
+    bad = runner.invoke(app, ["devices", "add", "--household", "nope", "--name", "X", "--data-dir", data])
     assert bad.exit_code != 0
     dup = runner.invoke(app, ["owner", "add", "--household", home, "--name", "Sam2", "--email", "sam@example.org",
                               "--data-dir", data], env=env)

@@ -161,4 +161,4 @@ def register(app: typer.Typer) -> None:
     app.add_typer(audit_app, name="audit")
     app.add_typer(household_app, name="household")
     app.add_typer(owner_app, name="owner")
-    app.add_typer(device_app, name="device")
+    app.add_typer(device_app, name="devices")

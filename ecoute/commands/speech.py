@@ -109,12 +109,5 @@ def register(app: typer.Typer) -> None:
     """Add this area's subcommands to the top-level app."""
     app.command()(transcribe)
     app.command()(ask)
-    # `ecoute device` is also the platform's device-admin group (device add, ...): when it
-    # exists, the satellite joins it as `ecoute device listen`; otherwise it is `ecoute device`.
-    from importlib import import_module
-
-    group = getattr(import_module("ecoute.commands.platform"), "device_app", None)
-    if isinstance(group, typer.Typer):
-        group.command("listen")(device)
-    else:
-        app.command()(device)
+    # the satellite; the operator's device admin is the separate group `ecoute devices`
+    app.command()(device)

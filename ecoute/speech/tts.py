@@ -44,9 +44,10 @@ class EspeakTts:
             raise BadInput(f"no espeak-ng voice for language {language!r}")
         if not text.strip():
             raise BadInput("nothing to say: empty text")
-        # --stdout gives a WAV on stdout: no temporary file to clean up.
-        proc = subprocess.run(["espeak-ng", "-v", voice, "-s", str(self.speed), "--stdout", text],
-                              capture_output=True, check=False, timeout=30)
+        # --stdout gives a WAV on stdout: no temporary file to clean up. The text goes on
+        # stdin so a word starting with "-" (ASR output can) is never read as an option.
+        proc = subprocess.run(["espeak-ng", "-v", voice, "-s", str(self.speed), "--stdout", "--stdin"],
+                              input=text.encode(), capture_output=True, check=False, timeout=30)
         if proc.returncode != 0 or not proc.stdout:
             raise EcouteError(f"espeak-ng failed: {proc.stderr.decode(errors='replace').strip()}")
         return load_audio(proc.stdout)
