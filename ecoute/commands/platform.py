@@ -41,11 +41,36 @@ def serve(data_dir: Path | None = DataDir,
     uvicorn.run(create_app(settings, store), host=settings.host, port=settings.port, log_level="warning")
 
 
+def _demo_month(store, settings, console) -> None:
+    """The learning loop in the demo: a consented household's month, scripted reviews, one round."""
+    from rich.progress import Progress
+    from rich.table import Table
+
+    from ecoute.improve.demo_month import simulate_month
+
+    with Progress(console=console, transient=True) as bar:
+        task = bar.add_task("a simulated month of review", total=30)
+        result = simulate_month(store, settings, days=30, seed=0,
+                                progress=lambda done, total: bar.update(task, completed=done))
+    table = Table("language", "intent accuracy before → after", "unhandled before → after",
+                  title=f"one improvement round: {result['reviewed']} reviewed clips, "
+                        f"{result['accepted']} templates accepted")
+    before, after = result["intents"]["before"], result["intents"]["after"]
+    for lang in sorted(before):
+        b, a = before[lang], after[lang]
+        table.add_row(lang, f"{b['intent_accuracy']:.2f} → {a['intent_accuracy']:.2f}",
+                      f"{b['unhandled_rate']:.2f} → {a['unhandled_rate']:.2f}")
+    console.print(table)
+
+
 def demo(data_dir: Path | None = DataDir,
          port: int = typer.Option(None, "--port", help="TCP port on 127.0.0.1 (default 8750)."),
-         keep_serving: bool = typer.Option(False, "--serve", help="Keep serving the pages after the demo.")) -> None:
+         keep_serving: bool = typer.Option(False, "--serve", help="Keep serving the pages after the demo."),
+         month: bool = typer.Option(True, "--month/--no-month",
+                                    help="Then simulate a month of review and one improvement round.")) -> None:
     """Create a household with two owners and a speaker, play synthesised turns through the
-    whole path over HTTP, then print the URL and the logins of the privacy page."""
+    whole path over HTTP, show the learning loop on a simulated month of review (before /
+    after), then print the URL and the logins of the privacy page."""
     import time
 
     from rich.console import Console
@@ -75,6 +100,8 @@ def demo(data_dir: Path | None = DataDir,
         console.print(table)
         console.print(f"{summary.turns} turns in {summary.seconds:.1f} s: {summary.stored} stored, "
                       f"{summary.false_activations} false activations discarded")
+        if month:
+            _demo_month(store, settings, console)
         console.print(f"\n[bold]Privacy page:[/bold] {base}/login")
         for key, (email, password) in summary.logins.items():
             console.print(f"  {key}: {email} / {password}")
