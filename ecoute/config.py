@@ -119,7 +119,7 @@ class Settings:
     review_audio_rate: int = 16000
 
     @classmethod
-    def load(cls, **overrides: Any) -> "Settings":
+    def load(cls, **overrides: Any) -> Settings:
         values: dict[str, Any] = {}
         cfg_file = os.environ.get("ECOUTE_CONFIG")
         if cfg_file:
@@ -145,7 +145,7 @@ class Settings:
     def db_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'ecoute.db'}"
 
-    def replace(self, **changes: Any) -> "Settings":
+    def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
 
 

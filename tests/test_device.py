@@ -102,7 +102,7 @@ def server() -> Iterator[_Server]:
 def test_device_posts_each_turn_and_prints_answers(cfg: Settings, stream_audio: Audio, server: _Server) -> None:
     before = len(server.received)
     answers = list(run_device(_chunks(stream_audio), cfg, server=server.url, token=TOKEN))
-    assert [a["turn_id"] for a in answers] == ["t%d" % (before + 1), "t%d" % (before + 2)]
+    assert [a["turn_id"] for a in answers] == [f"t{before + 1}", f"t{before + 2}"]
     sent = server.received[before:]
     assert all(r["rate"] == 16000 and 1.0 < r["seconds"] < 6.0 and r["wake_score"] > 0.9 for r in sent)
 

@@ -32,7 +32,7 @@ def test_tune_devices_sets_the_threshold_and_the_verify_score(store, settings):
         quiet = Device(id=new_id(), household_id=house.id, name="bedroom")
         session.add_all([noisy, quiet])
         session.flush()
-        for i, score in enumerate([0.91, 0.95, 0.97, 0.99, 0.96]):
+        for _i, score in enumerate([0.91, 0.95, 0.97, 0.99, 0.96]):
             save_turn(session, vault, owner_id=owner.id, device_id=noisy.id, audio_wav=b"RIFF",
                       content=TurnContent("what time is it", "noon"), language="en", duration_s=1.0,
                       handled=True, confidence=1.0, wake_score=score)

@@ -47,7 +47,7 @@ def test_gold_answers_and_automatic_pause(sqlite_store: Store):
         review_gold_rate=1.0, review_gold_min_items=3, review_gold_pause_below=0.7
     )
     with store.session() as session:
-        for i in range(4):
+        for _i in range(4):
             create_gold_task(
                 session,
                 store.blobs,

@@ -244,4 +244,4 @@ def nevermind(m: IntentMatch, ctx: TurnContext) -> Answer:
 
 
 # The privacy intents register themselves in SKILLS on import (kept in their own module).
-from ecoute.assistant import privacy_skills  # noqa: F401
+from ecoute.assistant import privacy_skills  # noqa: E402,F401

@@ -55,10 +55,6 @@ class UploadTooLarge(BadInput):
     """The upload is over ``settings.max_upload_bytes`` (HTTP 413)."""
 
 
-class VoiceTurnUnavailable(EcouteError):
-    """The voice turn (ASR, intents, answers) is not installed in this build."""
-
-
 class AnswerAudioCache:
     """Answer audio kept in memory for a few minutes, only for the device that asked.
 
@@ -89,12 +85,9 @@ class AnswerAudioCache:
 
 
 def voice_turn():
-    """``ecoute.assistant.turn.run_turn``, imported when the first turn arrives."""
-    try:
-        from ecoute.assistant.context import TurnContext
-        from ecoute.assistant.turn import run_turn
-    except ImportError as err:
-        raise VoiceTurnUnavailable(f"the voice turn is not available: {err}") from None
+    """``ecoute.assistant.turn.run_turn``, imported when the first turn arrives (it loads models)."""
+    from ecoute.assistant.turn import run_turn
+
     return run_turn
 
 
@@ -148,7 +141,7 @@ def ingest_turn(store: Store, *, device_id: str, upload: bytes, wake_score: floa
     settings = store.settings
     audio = check_upload(upload, settings)
     run_turn = run_turn or voice_turn()
-    from ecoute.assistant.context import TurnContext  # lands with the voice turn, like run_turn
+    from ecoute.assistant.context import TurnContext
 
     written: list[str] = []
     try:

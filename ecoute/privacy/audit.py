@@ -135,7 +135,7 @@ class OwnerAuditView:
     details: dict
 
     @classmethod
-    def from_entry(cls, entry: AuditEntry, item_id: str | None) -> "OwnerAuditView":
+    def from_entry(cls, entry: AuditEntry, item_id: str | None) -> OwnerAuditView:
         shown = {k: v for k, v in (entry.details or {}).items() if k in {"kind", "site_country", "language_team", "site"}}
         return cls(entry.seq, entry.at.date().isoformat(), entry.at, entry.role, entry.action,
                    entry.purpose, item_id, shown)

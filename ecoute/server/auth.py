@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Callable
 
 from fastapi import Depends, HTTPException, Request, Response
 from sqlalchemy.orm import Session

@@ -26,14 +26,12 @@ STATUS: tuple[tuple[type[Exception], int], ...] = (
 
 
 def status_for(err: Exception) -> int:
-    from ecoute.platform.ingest import Conflict, UploadTooLarge, VoiceTurnUnavailable
+    from ecoute.platform.ingest import Conflict, UploadTooLarge
 
     if isinstance(err, UploadTooLarge):
         return 413
     if isinstance(err, Conflict):
         return 409
-    if isinstance(err, VoiceTurnUnavailable):
-        return 503
     for kind, status in STATUS:
         if isinstance(err, kind):
             return status

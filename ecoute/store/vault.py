@@ -38,11 +38,11 @@ class Actor:
     details: dict = field(default_factory=dict)
 
     @staticmethod
-    def system(job: str) -> "Actor":
+    def system(job: str) -> Actor:
         return Actor(f"system:{job}", "system")
 
     @staticmethod
-    def owner(owner_id: str) -> "Actor":
+    def owner(owner_id: str) -> Actor:
         return Actor(owner_id, "owner")
 
 

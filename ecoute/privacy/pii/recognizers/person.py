@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from ecoute.privacy.pii.recognizers.base import FILLER, SpanRecognizer
@@ -48,7 +48,7 @@ _STOP = frozenset(
 )
 
 
-@lru_cache(maxsize=None)
+@cache
 def name_list(kind: str) -> frozenset[str]:
     """Lower-cased names from ``names/<kind>.txt`` (first_names or surnames)."""
     lines = (_NAMES_DIR / f"{kind}.txt").read_text(encoding="utf-8").splitlines()
