@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import delete, event, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from ecoute.store.blobs import BlobStore
@@ -22,21 +22,14 @@ _PENDING_KEY = "ecoute.review.blobs_to_delete"
 
 
 def delete_blob_after_commit(session: Session, blobs: BlobStore, key: str) -> None:
-    """Schedule a blob for deletion once the session's transaction has committed."""
-    pending: list[tuple[BlobStore, str]] | None = session.info.get(_PENDING_KEY)
-    if pending is None:
-        pending = session.info[_PENDING_KEY] = []
+    """Schedule a blob for deletion once the session's transaction has committed.
 
-        def _after_commit(sess: Session) -> None:
-            for store, blob_key in sess.info.pop(_PENDING_KEY, []):
-                store.delete(blob_key)
+    Uses the deletion cascade's tombstones, so a crash between the commit and the blob
+    deletion still ends with the blob gone (the retention sweep finishes it).
+    """
+    from ecoute.privacy.deletion import schedule_blob_deletion
 
-        def _after_rollback(sess: Session, *_: object) -> None:
-            sess.info.pop(_PENDING_KEY, None)
-
-        event.listen(session, "after_commit", _after_commit, once=True)
-        event.listen(session, "after_soft_rollback", _after_rollback, once=True)
-    pending.append((blobs, key))
+    schedule_blob_deletion(session, blobs, [key])
 
 
 def destroy_task_content(session: Session, blobs: BlobStore, task: ReviewTask) -> None:
