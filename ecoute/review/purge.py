@@ -18,7 +18,6 @@ from ecoute.store.schema.review import Annotation, ReviewAssignment, ReviewTask
 from ecoute.store.schema.review_qc import GoldTaskKey, ReviewAgreement, ReviewSample
 from ecoute.store.vault import Vault
 
-_PENDING_KEY = "ecoute.review.blobs_to_delete"
 
 
 def delete_blob_after_commit(session: Session, blobs: BlobStore, key: str) -> None:
