@@ -68,9 +68,10 @@ def demo(data_dir: Path | None = DataDir,
          keep_serving: bool = typer.Option(False, "--serve", help="Keep serving the pages after the demo."),
          month: bool = typer.Option(True, "--month/--no-month",
                                     help="Then simulate a month of review and one improvement round.")) -> None:
-    """Create a household with two owners and a speaker, play synthesised turns through the
-    whole path over HTTP, show the learning loop on a simulated month of review (before /
-    after), then print the URL and the logins of the privacy page."""
+    """Run a household through the whole loop, then print the privacy page's URL and logins.
+
+    Two owners and a speaker; synthesised turns over HTTP; then a simulated month of
+    review and one improvement round (before / after)."""
     import time
 
     from rich.console import Console
