@@ -8,6 +8,11 @@ Then ``prepare_clip`` runs as in production (ASR → redact → bleep → disgui
 - coverage: the fraction of entity words whose audio is entirely inside a bleep (target ≥ 0.95);
 - leakage: ASR on the prepared clip recovers the entity (its digits, or any of its content
   words) — target 0 of N;
+- cost to reviewers: the share of the audio masked, and the word error rate of the ASR on the
+  prepared clip against the words said around the entity (``non_entity_wer_prepared``), next to
+  the same with exactly the entity's audio silenced and nothing else (``non_entity_wer_exact_mask``);
+  WER counts the ASR's hallucinated loops as insertions, so the share of those words it heard
+  (``non_entity_words_heard_*``) is given too;
 - throughput: prepared seconds of audio per CPU second, and the ASR's share of that CPU time
   (anchor: the ASR call alone, measured in the same run).
 
@@ -83,6 +88,21 @@ def leaked(value: str, etype: str, heard: str) -> bool:
     return bool(words & heard_words)
 
 
+def _wer_words(text: str) -> list[str]:
+    return re.findall(r"[^\W\d_]+(?:'[^\W\d_]+)?", normalise_numbers(text, "en").text.lower())
+
+
+def _align(ref: list[str], hyp: list[str]) -> tuple[int, int]:
+    """Word edit distance (substitutions, deletions, insertions) and the reference words matched."""
+    row = [(j, 0) for j in range(len(hyp) + 1)]
+    for i, r in enumerate(ref, 1):
+        prev, row[0] = row[0], (i, 0)
+        for j, h in enumerate(hyp, 1):
+            diag = (prev[0], prev[1] - 1) if r == h else (prev[0] + 1, prev[1])
+            prev, row[j] = row[j], min((row[j][0] + 1, row[j][1]), (row[j - 1][0] + 1, row[j - 1][1]), diag)
+    return row[-1][0], -row[-1][1]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--clips", type=int, default=36)
@@ -108,6 +128,9 @@ def main() -> None:
     words_detected = 0
     masked_s = {m: 0.0 for m in MARGINS}
     cpu_asr = cpu_rest = audio_s = 0.0
+    wer_ref = wer_err_after = wer_err_oracle = wer_hit_after = wer_hit_oracle = 0
+    masked_total = 0.0
+    audio_only: dict[str, int] = {}
     for i, row in enumerate(track(picked, description="preparing clips", console=console)):
         ent = row["entities"][0]
         voice = voices[i % len(voices)]
@@ -129,16 +152,32 @@ def main() -> None:
         words_detected += len(spans) if detected else 0
         for m in MARGINS:
             alt = entity_times(transcript.words, wt.spans, [(e.start, e.end) for e in clip.entities], margin=m,
-                               duration=audio.duration)
+                               margin_after=settings.bleep_margin_after_s, duration=audio.duration, to_edges=True)
             hit = sum(any(bs <= s and e <= be for bs, be in alt) for s, e in spans)
             sweep[m] += hit
             if detected:
                 sweep_detected[m] += hit
             masked_s[m] += sum(be - bs for bs, be in alt)
+        masked_total += sum(be - bs for bs, be in clip.bleeped)
+        for e in clip.entities:
+            if e.type in ("NUMBER", "UNCLEAR", "EMAIL_ADDRESS") and e.score == 0.5:
+                audio_only[e.type] = audio_only.get(e.type, 0) + 1
         words_total += len(spans)
         words_covered += sum(covered)
         words_covered_20ms += sum(covered20)
         heard = asr.transcribe(clip.audio, "en").text
+        # what the reviewer loses: WER of the words around the entity, on the prepared clip and
+        # (for reference) on the original audio through the same ASR
+        ref = _wer_words(row["text"][:ent["start"]] + " " + row["text"][ent["end"]:])
+        wer_ref += len(ref)
+        err, hit = _align(ref, _wer_words(heard))
+        wer_err_after += err
+        wer_hit_after += hit
+        oracle = audio.samples.copy()  # the entity words, and only them, silenced exactly
+        oracle[int(spans[0][0] * audio.rate):int(spans[-1][1] * audio.rate)] = 0.0
+        err, hit = _align(ref, _wer_words(asr.transcribe(Audio(oracle, audio.rate), "en").text))
+        wer_err_oracle += err
+        wer_hit_oracle += hit
         leak = leaked(value, ent["type"], heard)
         if leak:
             leaks.append({"id": row["id"], "type": ent["type"], "voice": voice.label})
@@ -165,6 +204,14 @@ def main() -> None:
         "coverage_given_detection_by_margin": {str(m): round(sweep_detected[m] / max(1, words_detected), 3)
                                                for m in MARGINS},
         "masked_share_of_audio_by_margin": {str(m): round(masked_s[m] / audio_s, 3) for m in MARGINS},
+        "bleep_margin_after_s": settings.bleep_margin_after_s,
+        "masked_share_of_audio": round(masked_total / audio_s, 3),
+        "non_entity_wer_prepared": round(wer_err_after / wer_ref, 3),
+        "non_entity_wer_exact_mask": round(wer_err_oracle / wer_ref, 3),
+        "non_entity_words_heard_prepared": round(wer_hit_after / wer_ref, 3),
+        "non_entity_words_heard_exact_mask": round(wer_hit_oracle / wer_ref, 3),
+        "non_entity_words": wer_ref,
+        "audio_only_types": dict(sorted(audio_only.items())),
         "asr_recovers_entity": f"{len(leaks)} of {len(clips)}",
         "leaks": leaks,
         "by_type": by_type,

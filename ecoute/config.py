@@ -111,7 +111,8 @@ class Settings:
     disguise_strength: float = 1.0
     #: Review preparation: PII words masked by a "tone" or "silence", with this margin (s) around them.
     bleep_mode: str = "tone"
-    bleep_margin_s: float = 0.25  # Whisper word starts lag the speech; see bench/prepare_eval.py
+    bleep_margin_s: float = 0.4  # before the words: Whisper word starts lag the speech; see bench/prepare_eval.py
+    bleep_margin_after_s: float = 0.2
     #: Sensitive-content policy, "category=exclude|lead_only|allow,..."; an unlisted category is excluded.
     sensitive_policy: str = ("financial=lead_only,health=lead_only,credentials=lead_only,"
                              "distress=exclude,sexual=exclude,minors=exclude")

@@ -131,3 +131,19 @@ def test_batch_prepares_folder_and_reports_failures(tmp_path: Path, settings_mod
     assert "<SECRET>" in manifest["a.wav"]["transcript"]
     assert "error" in manifest["b.wav"]
     assert sorted(p.name for p in out_dir.iterdir()) == ["a.wav", "manifest.json"]
+
+
+def test_audio_only_rules_are_replaced_in_the_text_and_reported(settings_mod: Settings) -> None:
+    # "the door code is 7453" as tiny.en heard it: no entity for the text step, but digits and
+    # unsure words next to them; what the audio masks, the text replaces and the report types
+    words = [Word("The", 0.0, 0.6, 0.64), Word("Darko", 0.6, 1.2, 0.43), Word("Desert", 1.2, 1.6, 0.37),
+             Word("7", 1.6, 2.6, 0.43), Word(",453.", 2.6, 3.7, 0.3), Word("thanks", 3.9, 4.3, 0.9)]
+    t = Transcript("The Darko Desert 7,453. thanks", "en", words, 5.0, "given")
+    audio = Audio((0.1 * np.sin(np.arange(80000) * 0.05)).astype(np.float32))
+    clip = prepare_clip(audio, settings_mod, language="en", transcript=t, disguise_method="none",
+                        rng=np.random.default_rng(0))
+    assert clip.transcript == "The <UNCLEAR> <NUMBER> thanks"
+    assert [e["type"] for e in clip.report()["entities"]] == ["UNCLEAR", "NUMBER"]
+    (span,) = clip.bleeped
+    assert span[0] < 0.6 and span[1] > 3.7  # "Darko" to ",453." with their margins
+    assert span[1] < 3.9 + 0.1  # "thanks" stays audible, bar the margin

@@ -22,7 +22,7 @@ import numpy as np
 from ecoute.audio.io import Audio, load_audio, resample, write_wav
 from ecoute.config import Settings
 from ecoute.errors import BadInput, EcouteError
-from ecoute.privacy.bleep import bleep, entity_times, words_to_text
+from ecoute.privacy.bleep import bleep, entity_times, suspect_spans, words_to_text
 from ecoute.privacy.sensitive import ScreenResult, screen
 
 if TYPE_CHECKING:
@@ -79,7 +79,7 @@ def prepare_clip(
 ) -> PreparedClip:
     """Prepare one clip for human review (see the module docstring for the steps)."""
     from ecoute.privacy.disguise import disguise_voice
-    from ecoute.privacy.pii import redact_text  # Presidio and spaCy: only when a clip is prepared
+    from ecoute.privacy.pii import Entity, redact_text  # Presidio and spaCy: only when a clip is prepared
 
     if audio.samples.size == 0:
         raise BadInput("cannot prepare an empty clip")
@@ -95,22 +95,36 @@ def prepare_clip(
     wt = words_to_text(words) if words else None
     text = wt.text if wt else transcript.text
     redaction = redact_text(text, lang)
-    char_spans = [(e.start, e.end) for e in redaction.entities]
+    entities, redacted_text = redaction.entities, redaction.text
     if wt:
-        spans = entity_times(words, wt.spans, char_spans, margin=settings.bleep_margin_s,
-                             duration=audio.duration)
+        # what the text step missed but the audio must not let through (garbled codes, unsure words)
+        extra = suspect_spans(words, wt, [(e.start, e.end) for e in entities], lang)
+        if extra:
+            entities = sorted([*entities, *(Entity(t, s, e, 0.5) for s, e, t in extra)], key=lambda e: e.start)
+            redacted_text = _replace(text, entities)
+        spans = entity_times(words, wt.spans, [(e.start, e.end) for e in entities], margin=settings.bleep_margin_s,
+                             margin_after=settings.bleep_margin_after_s, duration=audio.duration, to_edges=True)
     else:  # personal data but no timing to find it by: mask the whole clip rather than guess
-        spans = [[0.0, round(audio.duration, 3)]] if char_spans else []
+        spans = [[0.0, round(audio.duration, 3)]] if entities else []
     masked = bleep(audio, spans, settings.bleep_mode)
     verdict = screen(text, lang, redaction.entities, policy=settings.sensitive_policy)
-    redacted_words = _redacted_words(words, wt.spans if wt else [], redaction.entities)
+    redacted_words = _redacted_words(words, wt.spans if wt else [], entities)
     rng = rng if rng is not None else np.random.default_rng()
     disguised, info = disguise_voice(masked, disguise_method, rng,
-                                     transcript=_RedactedTranscript(redaction.text, redacted_words),
+                                     transcript=_RedactedTranscript(redacted_text, redacted_words),
                                      language=lang, settings=settings)
     out_rate = settings.review_audio_rate
     final = Audio(resample(disguised.samples, disguised.rate, out_rate), out_rate)
-    return PreparedClip(final, redaction.text, redaction.entities, spans, info, verdict, lang)
+    return PreparedClip(final, redacted_text, entities, spans, info, verdict, lang)
+
+
+def _replace(text: str, entities: list[Entity]) -> str:
+    """``text`` with each (non-overlapping, sorted) entity replaced by ``<TYPE>``."""
+    out, pos = [], 0
+    for e in entities:
+        out += [text[pos:e.start], f"<{e.type}>"]
+        pos = e.end
+    return "".join([*out, text[pos:]])
 
 
 def _redacted_words(words: list[Any], spans: list[tuple[int, int]], entities: list[Entity]) -> list[_Word]:

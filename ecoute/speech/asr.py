@@ -31,6 +31,7 @@ class Word:
     word: str
     start: float
     end: float
+    probability: float = 1.0  # the ASR's confidence in the word; 1.0 where the engine gives none
 
 
 @dataclass
@@ -97,7 +98,8 @@ class FasterWhisperEngine:
                 initial_prompt=initial_prompt,
             )
             segments = list(segments)
-        words = [Word(w.word.strip(), round(float(w.start), 3), round(float(w.end), 3))
+        words = [Word(w.word.strip(), round(float(w.start), 3), round(float(w.end), 3),
+                      round(float(getattr(w, "probability", 1.0)), 3))
                  for s in segments for w in (s.words or []) if w.word.strip()]
         text = " ".join(s.text.strip() for s in segments).strip()
         return Transcript(text, info.language, words, audio.duration, self.name)
