@@ -1,7 +1,10 @@
 """Wake-word detection: synthesised wake set, real recordings, false accepts per hour.
 
 Run by hand: .venv/bin/python bench/speech_wake.py [--minutes 30] [--engines micro,open]
-Writes bench/results/speech_wake.json. The anchor for speed is the audio's own duration
+Writes bench/results/speech_wake.json. With ``--sweep`` it instead sweeps the micro model's
+probability cutoff for several sliding windows (one pass over every clip and the negative
+stream per window, the curve computed from the recorded probabilities) and writes the curve
+under ``micro_cutoff_sweep`` (+ speech_wake_sweep.png when matplotlib is installed). The anchor for speed is the audio's own duration
 (real-time factor), measured in the same run.
 """
 
@@ -14,6 +17,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from pymicro_wakeword import MicroWakeWord, Model
 from rich.console import Console
 from rich.progress import Progress
 
@@ -22,7 +26,7 @@ from speech_testset import REQUESTS  # noqa: E402
 
 from ecoute.audio import synth  # noqa: E402
 from ecoute.audio.io import Audio, load_audio  # noqa: E402
-from ecoute.audio.wake import get_wake_detector  # noqa: E402
+from ecoute.audio.wake import MicroWakeDetector, get_wake_detector  # noqa: E402
 from ecoute.config import Settings  # noqa: E402
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "wake-real"
@@ -92,10 +96,106 @@ def count_fires(settings: Settings, audio: Audio, refractory_s: float = 2.0) -> 
     return fires, time.perf_counter() - start
 
 
+#: Cutoffs swept (on the sliding-window mean of the micro model's probabilities).
+CUTOFFS = [round(float(c), 2) for c in np.arange(0.1, 0.951, 0.05)] + [0.97, 0.99]
+WINDOWS = (3, 5, 8)
+TARGETS = {"synth_detection_en": 0.95, "real_alexa_detection": 0.98}
+
+
+def trace(det: MicroWakeDetector, audio: Audio) -> tuple[np.ndarray, np.ndarray]:
+    """(times, windowed probabilities) over the whole audio, no early stop, no reset."""
+    stream = det.stream()
+    pcm = audio.pcm16()
+    out = [tp for i in range(0, len(pcm), 2560) for tp in stream.feed(pcm[i : i + 2560])]
+    arr = np.array(out, dtype=np.float64).reshape(-1, 2)
+    return arr[:, 0], arr[:, 1]
+
+
+def count_events(times: np.ndarray, probs: np.ndarray, cutoff: float, refractory_s: float = 2.0) -> int:
+    """Separate firings (as count_fires, but without restarting the model after each one)."""
+    fires, last = 0, -1e9
+    for t in times[probs > cutoff]:
+        if t - last > refractory_s:
+            fires, last = fires + 1, t
+    return fires
+
+
+def sweep(wakes: dict[str, list[Audio]], real_alexa: list[Audio], real_other: list[Audio],
+          negative: Audio, minutes: float) -> dict:
+    curves: dict = {}
+    for window in WINDOWS:
+        det = MicroWakeDetector("alexa", window=window)
+        with console.status(f"micro window {window}: scoring clips and {minutes:.0f} min of negatives"):
+            peaks = {f"synth_{lang}": np.array([trace(det, c)[1].max() for c in clips]) for lang, clips in wakes.items()}
+            peaks["real_alexa"] = np.array([trace(det, c)[1].max() for c in real_alexa])
+            peaks["real_other"] = np.array([trace(det, c)[1].max() for c in real_other])
+            neg_t, neg_p = trace(det, negative)
+        rows = []
+        for cutoff in CUTOFFS:
+            row = {"cutoff": cutoff}
+            for lang in wakes:
+                row[f"synth_detection_{lang}"] = round(float((peaks[f"synth_{lang}"] > cutoff).mean()), 3)
+            row["real_alexa_detection"] = round(float((peaks["real_alexa"] > cutoff).mean()), 3)
+            row["negative_false_fires"] = count_events(neg_t, neg_p, cutoff)
+            row["real_other_false_fires"] = int((peaks["real_other"] > cutoff).sum())
+            row["meets_all"] = bool(all(row[k] >= v for k, v in TARGETS.items())
+                                    and row["negative_false_fires"] == 0 and row["real_other_false_fires"] == 0)
+            rows.append(row)
+        curves[str(window)] = {
+            "rows": rows,
+            "lowest_synth_en_peaks": [round(float(p), 3) for p in np.sort(peaks["synth_en"])[:6]],
+            "lowest_real_alexa_peaks": [round(float(p), 3) for p in np.sort(peaks["real_alexa"])[:4]],
+            "highest_negative_peak": round(float(neg_p.max()), 3),
+            "highest_real_other_peak": round(float(peaks["real_other"].max()), 3),
+        }
+        ok = [float(r["cutoff"]) for r in rows if r["meets_all"]]
+        console.print(f"window {window}: cutoffs meeting all four targets: {ok}", markup=False)
+    return {"model": "alexa", "default_window": MicroWakeDetector("alexa").window,
+            "default_cutoff": MicroWakeDetector("alexa").threshold,
+            "model_own_cutoff": float(MicroWakeWord.from_builtin(Model.ALEXA).probability_cutoff),
+            "negative_minutes": minutes,
+            "targets": {**TARGETS, "negative_false_fires": 0, "real_other_false_fires": 0},
+            "clips": {"synth_en": len(wakes["en"]), "real_alexa": len(real_alexa), "real_other": len(real_other)},
+            "windows": curves}
+
+
+def plot(curve: dict, path: Path) -> None:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        console.print("matplotlib not installed: no plot")
+        return
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 7), sharex=True)
+    for window, c in curve["windows"].items():
+        rows = c["rows"]
+        x = [r["cutoff"] for r in rows]
+        style = "-" if int(window) == curve["default_window"] else ("--" if int(window) < curve["default_window"] else ":")
+        top.plot(x, [r["synth_detection_en"] for r in rows], "C0" + style, label=f"synth en, window {window}")
+        top.plot(x, [r["real_alexa_detection"] for r in rows], "C1" + style, label=f"real alexa, window {window}")
+        bottom.plot(x, [r["negative_false_fires"] for r in rows], "C2" + style,
+                    label=f"{curve['negative_minutes']:.0f} min negatives, window {window}")
+        bottom.plot(x, [r["real_other_false_fires"] for r in rows], "C3" + style, label=f"real other, window {window}")
+    for ax in (top, bottom):
+        ax.axvline(curve["default_cutoff"], color="grey", lw=0.8)
+        ax.legend(fontsize=7)
+    top.axhline(0.95, color="C0", lw=0.5)
+    top.axhline(0.98, color="C1", lw=0.5)
+    top.set_ylabel("detection rate")
+    bottom.set_ylabel("false fires")
+    bottom.set_xlabel("micro 'alexa' probability cutoff (on the sliding-window mean)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    console.print(f"wrote {path}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--minutes", type=float, default=30.0)
     ap.add_argument("--engines", default="micro,open,either")
+    ap.add_argument("--sweep", action="store_true", help="sweep the micro cutoff instead of measuring engines")
     args = ap.parse_args()
     rng = np.random.default_rng(7)
     engines = args.engines.split(",")
@@ -110,6 +210,12 @@ def main() -> None:
     pad = lambda a: synth.concat([0.5, a, 0.5])  # noqa: E731
     real_alexa_audio = [pad(load_audio(p)) for p in real_alexa]
     real_other_audio = [pad(load_audio(p)) for p in real_other]
+    if args.sweep:
+        results["micro_cutoff_sweep"] = sweep(wakes, real_alexa_audio, real_other_audio, negative, args.minutes)
+        OUT.write_text(json.dumps(results, indent=2))
+        console.print(f"wrote {OUT}")
+        plot(results["micro_cutoff_sweep"], OUT.with_name("speech_wake_sweep.png"))
+        return
     for engine in engines:
         settings = Settings.load(wake_engine=engine)
         det = get_wake_detector(settings)

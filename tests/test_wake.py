@@ -11,7 +11,7 @@ from ecoute.audio import synth
 from ecoute.audio.io import Audio, load_audio
 from ecoute.audio.vad import find_speech
 from ecoute.audio.verify import split_wake, verify
-from ecoute.audio.wake import get_wake_detector, wake_phrase
+from ecoute.audio.wake import MICRO_CUTOFFS, MicroWakeDetector, get_wake_detector, wake_phrase
 from ecoute.config import Settings
 from ecoute.errors import BadInput
 from ecoute.speech.asr import Transcript, Word
@@ -47,6 +47,37 @@ def test_no_fire_on_other_speech(cfg: Settings, text: str) -> None:
 
 def test_silence_does_not_fire(cfg: Settings) -> None:
     assert not get_wake_detector(cfg).detect(Audio(np.zeros(32000, dtype=np.float32))).fired
+
+
+def test_a_lower_cutoff_catches_a_voice_the_models_own_misses(cfg: Settings, monkeypatch) -> None:
+    # espeak-ng en-us+f4, slow: its "alexa" peaks around 0.79, under the model's own 0.9
+    audio = synth.wake_and_request("what time is it", synth.Voice("espeak-ng", "en-us+f4", 130, 50))
+    default = get_wake_detector(cfg)
+    assert default.threshold == pytest.approx(0.9) and "alexa" not in MICRO_CUTOFFS
+    missed = default.detect(audio)
+    assert not missed.fired and 0.7 < missed.score < 0.9
+    assert MicroWakeDetector("alexa", cutoff=0.7).detect(audio).fired
+    monkeypatch.setitem(MICRO_CUTOFFS, "alexa", 0.7)  # a measured cutoff replaces the model's own
+    assert MicroWakeDetector("alexa").threshold == 0.7
+    assert MicroWakeDetector("alexa").detect(audio).fired
+
+
+def test_other_micro_models_keep_their_own_cutoff(cfg: Settings) -> None:
+    from pymicro_wakeword import MicroWakeWord, Model
+
+    own = MicroWakeWord.from_builtin(Model.HEY_JARVIS).probability_cutoff
+    assert get_wake_detector(cfg.replace(wake_model="hey_jarvis")).threshold == pytest.approx(own)
+
+
+def test_micro_sliding_window_is_applied() -> None:
+    # a longer window averages more probabilities: a short peak scores lower
+    audio = synth.wake_and_request("what time is it", synth.Voice("espeak-ng", "en-us+f4", 130, 70))
+    one = MicroWakeDetector("alexa", cutoff=1.0, window=1)
+    five = MicroWakeDetector("alexa", cutoff=1.0)
+    assert five.window == 5 and one.window == 1
+    assert one.detect(audio).score > five.detect(audio).score > 0.3
+    with pytest.raises(BadInput, match="window"):
+        MicroWakeDetector("alexa", window=0)
 
 
 @pytest.mark.parametrize("engine", ["open", "either"])
