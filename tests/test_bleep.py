@@ -140,3 +140,21 @@ def test_to_edges_stretches_a_span_on_the_first_or_last_word_to_the_clip_edge() 
     assert entity_times(late, wt.spans, [first], **kw)[0][0] == pytest.approx(0.45)
     inner = entity_times(WORDS, wt.spans, [middle], to_edges=True, **kw)
     assert inner == entity_times(WORDS, wt.spans, [middle], **kw)
+
+
+def test_a_looping_transcript_has_unreliable_timing_and_a_normal_one_not() -> None:
+    from ecoute.privacy.bleep import timing_unreliable
+
+    loop = [PW("The", 0.0, 0.56), PW("North", 0.56, 0.82)] + [PW(w, 3.08, 3.08) for w in ["of", "the", "North"] * 3]
+    assert timing_unreliable(loop)
+    assert not timing_unreliable(WORDS)
+    assert not timing_unreliable([*WORDS, W("ok", 2.0, 2.0)])  # one flat word is ordinary
+    words = [PW("hello", 0.0, 0.4), PW("there", 0.4, 0.8)]
+    assert _suspects_all(words) == [("hello there", "UNCLEAR")]
+
+
+def _suspects_all(words: list) -> list[tuple[str, str]]:
+    from ecoute.privacy.bleep import suspect_spans
+
+    wt = words_to_text(words)
+    return [(wt.text[s:e], t) for s, e, t in suspect_spans(words, wt, [], "en", everything=True)]

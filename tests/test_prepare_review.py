@@ -147,3 +147,14 @@ def test_audio_only_rules_are_replaced_in_the_text_and_reported(settings_mod: Se
     (span,) = clip.bleeped
     assert span[0] < 0.6 and span[1] > 3.7  # "Darko" to ",453." with their margins
     assert span[1] < 3.9 + 0.1  # "thanks" stays audible, bar the margin
+
+
+def test_looping_transcript_masks_the_whole_clip_and_its_text(settings_mod: Settings) -> None:
+    words = [Word("The", 0.0, 0.56, 0.3), Word("North", 0.56, 0.82, 0.1)]
+    words += [Word(w, 3.08, 3.08, 0.9) for w in ["of", "the", "North"] * 4]
+    t = Transcript(" ".join(w.word for w in words), "en", words, 4.7, "given")
+    audio = Audio((0.1 * np.sin(np.arange(75200) * 0.05)).astype(np.float32))
+    clip = prepare_clip(audio, settings_mod, language="en", transcript=t, disguise_method="none",
+                        rng=np.random.default_rng(0))
+    assert clip.bleeped == [[0.0, 4.7]]
+    assert clip.transcript == "<UNCLEAR>"

@@ -105,8 +105,16 @@ _NUMBER_RUN = re.compile(r"\d(?:[\d]|[ ,.\-/:]+(?=\d))*")
 _TLD = re.compile(r"\.(?:com|org|net|edu|gov|io|co|uk|fr|de|eu|info|me)\W*$", re.IGNORECASE)
 
 
+def timing_unreliable(words: Sequence[TimedWord], *, min_words: int = 4, share: float = 0.25) -> bool:
+    """True when many words have no duration: Whisper looping on audio it cannot read ("The North
+    of the North of …", ".0 .0 .0"), whose timestamps then say nothing about where speech is."""
+    flat = sum(1 for w in words if w.end - w.start < 0.02)
+    return flat >= min_words and flat >= share * len(words)
+
+
 def suspect_spans(words: Sequence[TimedWord], wt: WordText, found: Sequence[tuple[int, int]], language: str, *,
-                  min_digits: int = 3, low_probability: float = 0.5, reach: int = 2) -> list[tuple[int, int, str]]:
+                  min_digits: int = 3, low_probability: float = 0.5, reach: int = 2,
+                  everything: bool = False) -> list[tuple[int, int, str]]:
     """Character spans (into ``wt.text``) of words the audio must not let through though the text
     redaction found no entity there, each with the type that replaces it in the text.
 
@@ -116,6 +124,9 @@ def suspect_spans(words: Sequence[TimedWord], wt: WordText, found: Sequence[tupl
     - ``UNCLEAR``: a word the ASR is unsure of (probability < ``low_probability``) next to a trigger
       word ("code", "name", "at"), to a masked word or to a digit — up to ``reach`` words away,
       through other unsure words. Words without a probability count as sure.
+
+    With ``everything`` (timings not to be trusted, see :func:`timing_unreliable`) every word
+    the text step left is ``UNCLEAR``.
     """
     from ecoute.privacy.pii.numbers import normalise_numbers
 
@@ -151,6 +162,8 @@ def suspect_spans(words: Sequence[TimedWord], wt: WordText, found: Sequence[tupl
     def unsure(i: int) -> bool:
         return getattr(words[i], "probability", 1.0) < low_probability and not masked[i] and kind[i] is None
 
+    if everything:
+        kind = [k or (None if masked[i] else "UNCLEAR") for i, k in enumerate(kind)]
     anchors = [anchor(i) for i in range(n)]
     for i in range(n):
         if not anchors[i]:

@@ -22,7 +22,7 @@ import numpy as np
 from ecoute.audio.io import Audio, load_audio, resample, write_wav
 from ecoute.config import Settings
 from ecoute.errors import BadInput, EcouteError
-from ecoute.privacy.bleep import bleep, entity_times, suspect_spans, words_to_text
+from ecoute.privacy.bleep import bleep, entity_times, suspect_spans, timing_unreliable, words_to_text
 from ecoute.privacy.sensitive import ScreenResult, screen
 
 if TYPE_CHECKING:
@@ -98,12 +98,16 @@ def prepare_clip(
     entities, redacted_text = redaction.entities, redaction.text
     if wt:
         # what the text step missed but the audio must not let through (garbled codes, unsure words)
-        extra = suspect_spans(words, wt, [(e.start, e.end) for e in entities], lang)
+        # (an ASR looping on audio it cannot read: no timing to trust, so all of it is masked)
+        loop = timing_unreliable(words)
+        extra = suspect_spans(words, wt, [(e.start, e.end) for e in entities], lang, everything=loop)
         if extra:
             entities = sorted([*entities, *(Entity(t, s, e, 0.5) for s, e, t in extra)], key=lambda e: e.start)
             redacted_text = _replace(text, entities)
         spans = entity_times(words, wt.spans, [(e.start, e.end) for e in entities], margin=settings.bleep_margin_s,
                              margin_after=settings.bleep_margin_after_s, duration=audio.duration, to_edges=True)
+        if loop:
+            spans = [[0.0, round(audio.duration, 3)]]
     else:  # personal data but no timing to find it by: mask the whole clip rather than guess
         spans = [[0.0, round(audio.duration, 3)]] if entities else []
     masked = bleep(audio, spans, settings.bleep_mode)
