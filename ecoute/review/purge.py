@@ -19,7 +19,6 @@ from ecoute.store.schema.review_qc import GoldTaskKey, ReviewAgreement, ReviewSa
 from ecoute.store.vault import Vault
 
 
-
 def delete_blob_after_commit(session: Session, blobs: BlobStore, key: str) -> None:
     """Schedule a blob for deletion once the session's transaction has committed.
 
