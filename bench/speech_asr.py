@@ -57,7 +57,11 @@ def main() -> None:
     ap.add_argument("--no-overhead", action="store_true")
     ap.add_argument("--files", type=int, default=40, help="files in the overhead comparison")
     ap.add_argument("--every", type=int, default=1, help="WER on every N-th voice only")
+    ap.add_argument("--beams", default="", help="e.g. 1,5: tiny.en/en WER and decode time per beam size, "
+                    "interleaved per utterance on the same audio (implies --only faster-whisper:tiny.en/en)")
     args = ap.parse_args()
+    if args.beams:
+        return compare_beams([int(b) for b in args.beams.split(",")], args.every)
     settings = Settings.load()
     if OUT.exists() and args.only:  # refresh some figures, keep the others
         previous = json.loads(OUT.read_text())
@@ -126,6 +130,42 @@ def main() -> None:
     }
     console.print(results["overhead"])
     OUT.write_text(json.dumps(results, indent=2, ensure_ascii=False))
+    console.print(f"wrote {OUT}")
+
+
+def compare_beams(beams: list[int], every: int) -> None:
+    """WER and decode seconds of tiny.en at each beam size, same utterances, interleaved (load hits all alike)."""
+    settings = Settings.load()
+    voices = {v.label for v in synth.VOICES["en"][::every]}
+    subset = [it for it in items(("en",)) if it.voice.label in voices]
+    engines = {b: get_asr(settings.replace(asr_beam_size=b), "en") for b in beams}
+    warm = load_audio(synth.speak(subset[0].text, subset[0].voice))
+    for engine in engines.values():
+        engine.transcribe(warm, "en")
+    refs: list[str] = []
+    hyps: dict[int, list[str]] = {b: [] for b in beams}
+    secs: dict[int, float] = dict.fromkeys(beams, 0.0)
+    for i, it in enumerate(track(subset, description=f"beams {beams}", console=console)):
+        audio = load_audio(synth.speak(it.text, it.voice))
+        refs.append(norm(it.text, "en"))
+        order = beams if i % 2 == 0 else beams[::-1]  # alternate who goes first
+        for b in order:
+            t = time.perf_counter()
+            hyps[b].append(norm(engines[b].transcribe(audio, "en").text, "en"))
+            secs[b] += time.perf_counter() - t
+    out = json.loads(OUT.read_text()) if OUT.exists() else {}
+    base = beams[0]
+    out["beam_comparison"] = {
+        "model": "tiny.en", "language": "en", "utterances": len(subset),
+        "load_average_1min_at_end": round(__import__("os").getloadavg()[0], 1),
+        **{f"beam_{b}": {"wer": wer(refs, hyps[b]), "decode_s": round(secs[b], 2),
+                         f"time_ratio_to_beam_{base}": round(secs[b] / secs[base], 3),
+                         "worst": [f"{r} | {h}" for r, h in sorted(zip(refs, hyps[b]),
+                                   key=lambda rh: -jiwer.wer(rh[0], rh[1] or "<empty>"))[:5]]}
+           for b in beams},
+    }
+    console.print(out["beam_comparison"])
+    OUT.write_text(json.dumps(out, indent=2, ensure_ascii=False))
     console.print(f"wrote {OUT}")
 
 

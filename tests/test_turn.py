@@ -94,3 +94,18 @@ def _copy_model(name: str, new_name: str):
     shutil.copy(src / f"{name}.tflite", out.parent / f"{name}.tflite")
     out.write_text(json.dumps(json.loads((src / f"{name}.json").read_text())))
     return out
+
+
+def test_end_of_speech_silence_decides_where_a_paused_request_ends(cfg: Settings) -> None:
+    # "set a timer" <pause> "for five minutes": the two clips' own lead and tail silences make
+    # a ~0.4-s pause. The default endpointer keeps the whole request; one shorter than the
+    # pause cuts it there (and the turn loses its slot).
+    first = load_audio(synth.speak("set a timer", SLT))
+    rest = load_audio(synth.speak("for five minutes", SLT))
+    audio = synth.concat([0.5, load_audio(synth.speak("alexa", SLT)), 0.25, first, rest, 0.8])
+    patient = run_turn(audio, cfg)
+    assert patient.intent == "HassStartTimer" and patient.slots == {"timer_minutes": 5}
+    hasty = run_turn(audio, cfg, end_silence_s=0.2)
+    assert hasty.speech_end_s is not None and patient.speech_end_s is not None
+    assert hasty.speech_end_s < patient.speech_end_s
+    assert hasty.slots != {"timer_minutes": 5}

@@ -99,7 +99,7 @@ def _request_transcript(full: Transcript, skip_words: int, text: str, offset_s: 
 def run_turn(audio: Audio, settings: Settings, *, context: TurnContext | None = None,
              check_wake: bool = True, device_wake_score: float | None = None, speak: bool = False,
              language: str | None = None, min_wake_score: float | None = None,
-             hotwords: str | None = None) -> TurnResult:
+             hotwords: str | None = None, end_silence_s: float | None = None) -> TurnResult:
     """Run one turn on ``audio`` (wake word + request, 16 kHz mono).
 
     ``check_wake=False`` is the server side: the device already fired (with
@@ -107,6 +107,7 @@ def run_turn(audio: Audio, settings: Settings, *, context: TurnContext | None = 
     the second-stage check needs its own, stricter score and the wake word's end.
     ``min_wake_score`` is a per-device threshold tuned by the learning loop; ``hotwords``
     the domain vocabulary it learnt from reviews (passed to the ASR engine).
+    ``end_silence_s`` overrides :data:`END_SILENCE_S` (benchmarks compare endpointer settings).
     """
     context = context or TurnContext()
     clock = _Clock()
@@ -130,7 +131,7 @@ def run_turn(audio: Audio, settings: Settings, *, context: TurnContext | None = 
     if not wake.fired or wake.end_s is None:
         return discard("wake_score_below_verify_threshold")
 
-    endpoint = find_speech(audio, settings, start_s=wake.end_s, silence_s=END_SILENCE_S)
+    endpoint = find_speech(audio, settings, start_s=wake.end_s, silence_s=END_SILENCE_S if end_silence_s is None else end_silence_s)
     clock.lap("vad")
     if not endpoint.speech or endpoint.end_s is None:
         return discard("no_speech_after_wake_word")
