@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
@@ -46,7 +46,8 @@ class Transcript:
         return {
             "text": self.text,
             "language": self.language,
-            "words": [asdict(w) for w in self.words],
+            # the CLI contract: word, start, end (the probability stays internal)
+            "words": [{"word": w.word, "start": w.start, "end": w.end} for w in self.words],
             "duration": round(self.duration, 3),
             "engine": self.engine,
         }
