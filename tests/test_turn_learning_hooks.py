@@ -47,4 +47,5 @@ def test_who_listened_counts_each_listen_once() -> None:
 
     match = IntentMatch("EcouteWhoListened", {}, "who listened to my recordings", "en", 1.0)
     reply = who_listened(match, TurnContext(privacy=Privacy()))
-    assert "2" in reply.text and "4" not in reply.text
+    assert "listened to 2 times" in reply.text and "4" not in reply.text
+    assert "in FR, fr team" in reply.text  # the same facts as the owner's page: country and team

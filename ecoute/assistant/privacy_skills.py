@@ -71,13 +71,9 @@ def stop_review(m: IntentMatch, privacy: PrivacyActions) -> Answer:
 @skill("EcouteWhoListened")
 @_with_privacy("no_store")
 def who_listened(m: IntentMatch, privacy: PrivacyActions) -> Answer:
+    # the same facts, in the same words, as the owner's "who listened" page (role, site country,
+    # language team, day — never a name): one phrasing, kept by the review pipeline
+    from ecoute.review.listening import spoken_answer
+
     entries = privacy.who_listened()
-    if not entries:
-        return Answer(P.say(m.language, "nobody_listened"), data={"entries": []})
-    # the platform lists entries per recording *and* overall: count the overall ones only
-    overall = [e for e in entries if e.get("scope", "overall") == "overall"] or entries
-    entries = overall
-    total = sum(int(e.get("count", 1)) for e in entries)
-    items = "; ".join(P.say(m.language, "who_item", count=e.get("count", 1), role=e.get("role", "reviewer"),
-                            day=e.get("day", "?")) for e in entries)
-    return Answer(P.say(m.language, "who_listened", n=total, items=items), data={"entries": entries})
+    return Answer(spoken_answer(entries, m.language), data={"entries": entries})

@@ -125,7 +125,7 @@ _PHRASES = {
 def spoken_answer(entries: list[dict], language: str) -> str:
     """The voice answer to "who listened to my recordings?", from the overall entries."""
     p = _PHRASES.get(language, _PHRASES["en"])
-    overall = [e for e in entries if e["scope"] == "overall"]
+    overall = [e for e in entries if e.get("scope", "overall") == "overall"]
     if not overall:
         return p["none"]
     total = sum(e["count"] for e in overall)
@@ -134,8 +134,8 @@ def spoken_answer(entries: list[dict], language: str) -> str:
             n=e["count"],
             times=p["time"][e["count"] != 1],
             role=p["role"].get(e["role"], e["role"]),
-            country=e["site_country"] or "?",
-            team=e["language_team"] or "?",
+            country=e.get("site_country") or "?",
+            team=e.get("language_team") or "?",
             day=e["day"],
         )
         for e in overall
