@@ -12,19 +12,17 @@ tombstones back with the rows, so the blobs stay exactly as long as their rows d
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, event, select, update
+from sqlalchemy import delete, event, select
 from sqlalchemy.orm import Session
 
 from ecoute.errors import NotFound
 from ecoute.store.blobs import BlobStore
-from ecoute.store.schema import Base
 from ecoute.store.schema.owner import BlobTombstone, PartnerHandoff, ReviewLink, Turn
-from ecoute.store.schema.review import Annotation, ReviewAssignment, ReviewTask
+from ecoute.store.schema.review import ReviewTask
 from ecoute.store.vault import Actor, Vault
 
 log = logging.getLogger(__name__)
@@ -119,31 +117,6 @@ def purge_tombstones(session: Session, blobs: BlobStore) -> int:
 
 # -- review zone ------------------------------------------------------------------------------
 
-def remove_tasks(session: Session, task_ids: list[str]) -> list[str]:
-    """Remove review tasks, their assignments, annotations and links; return their blob keys.
-
-    Used by erasure and after the review pipeline's own cascade, so that nothing derived
-    survives whichever module ran. The caller tombstones the returned keys: blob deletion
-    goes through tombstones so that a crash after commit cannot leave a clip behind.
-    """
-    if not task_ids:
-        return []
-    keys: list[str] = []
-    for chunk in _chunks(task_ids):
-        keys += [k for k in session.execute(select(ReviewTask.audio_blob).where(ReviewTask.id.in_(chunk)))
-                 .scalars() if k]
-        for table_name in ("review_agreements", "gold_task_keys"):  # explicit too, whatever the FK mode
-            table = Base.metadata.tables.get(table_name)
-            if table is not None:
-                session.execute(delete(table).where(table.c.task_id.in_(chunk)))
-        session.execute(delete(Annotation).where(Annotation.task_id.in_(chunk)))
-        session.execute(delete(ReviewAssignment).where(ReviewAssignment.task_id.in_(chunk)))
-        session.execute(delete(ReviewLink).where(ReviewLink.task_id.in_(chunk)))
-        session.execute(delete(ReviewTask).where(ReviewTask.id.in_(chunk)))
-    session.flush()
-    return keys
-
-
 def _tasks_for_turns(session: Session, vault: Vault, owner_id: str, turn_ids: list[str]) -> list[str]:
     """Links are found by the turn tag (HMAC under the owner's key): no turn id in the clear."""
     tags = [vault.item_tag(owner_id, t) for t in turn_ids]
@@ -157,39 +130,19 @@ def _tasks_for_turns(session: Session, vault: Vault, owner_id: str, turn_ids: li
 
 def _remove_review_for_turns(session: Session, vault: Vault, owner_id: str, turn_ids: list[str]) -> tuple[
         list[str], list[str]]:
-    """(task ids removed, blob keys to tombstone).
+    """(task ids removed, their clip blob keys) — the review pipeline's own cascade does the work.
 
-    The review pipeline's own cascade (``ecoute.review.purge.remove_tasks_for_turns``) runs
-    when it is installed, since it knows its tables; the blob keys are collected first and
-    tombstoned here as well, and whatever it left behind is removed by :func:`remove_tasks`.
+    The keys are read first only for the report: the cascade tombstones them itself.
     """
+    from ecoute.review import purge
+
     task_ids = _tasks_for_turns(session, vault, owner_id, turn_ids)
     blob_keys: list[str] = []
     for chunk in _chunks(task_ids):
         blob_keys += [k for k in session.execute(select(ReviewTask.audio_blob).where(ReviewTask.id.in_(chunk)))
                       .scalars() if k]
-    purge = _review_purge()
-    if purge is not None:
-        purge.remove_tasks_for_turns(session, vault, owner_id, turn_ids)
-    else:
-        samples = Base.metadata.tables.get("review_samples")
-        if samples is not None:  # the sampling ledger keeps counting, without the turn
-            for chunk in _chunks(turn_ids):
-                session.execute(update(samples).where(samples.c.owner_id == owner_id,
-                                                      samples.c.turn_id.in_(chunk))
-                                .values(turn_id=None, status="gone"))
-    blob_keys += remove_tasks(session, task_ids)  # a no-op when the review cascade did it all
+    purge.remove_tasks_for_turns(session, vault, owner_id, turn_ids)
     return task_ids, blob_keys
-
-
-def _review_purge():
-    """``ecoute.review.purge`` if the review pipeline is installed (imported lazily: it owns those rows)."""
-    try:
-        return importlib.import_module("ecoute.review.purge")
-    except ModuleNotFoundError as err:
-        if err.name in ("ecoute.review", "ecoute.review.purge"):
-            return None
-        raise
 
 
 # -- the cascade ------------------------------------------------------------------------------

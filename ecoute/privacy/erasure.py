@@ -21,7 +21,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from ecoute.errors import BadInput, NotFound
-from ecoute.privacy.deletion import purge_tombstones, remove_tasks, schedule_blob_deletion
+from ecoute.privacy.deletion import purge_tombstones, schedule_blob_deletion
 from ecoute.store.schema import Base
 from ecoute.store.schema.base import utcnow
 from ecoute.store.schema.owner import (
@@ -30,10 +30,8 @@ from ecoute.store.schema.owner import (
     LoginSession,
     Owner,
     ReviewerExposure,
-    ReviewLink,
     Turn,
 )
-from ecoute.store.schema.review import ReviewTask
 from ecoute.store.store import Store
 from ecoute.store.vault import Actor, Vault
 
@@ -182,17 +180,10 @@ def _step_sessions(session: Session, vault: Vault, store: Store, owner_id: str, 
 def _step_review(session: Session, vault: Vault, store: Store, owner_id: str, counts: dict) -> bool:
     """Review tasks, annotations, assignments, links, samples; datasets marked for rebuild."""
     from ecoute.improve.lineage import mark_tasks_removed
+    from ecoute.review.purge import remove_tasks_for_owner
 
-    task_ids = list(session.execute(select(ReviewLink.task_id).where(ReviewLink.owner_id == owner_id)).scalars())
-    blob_keys = [k for k in session.execute(select(ReviewTask.audio_blob).where(ReviewTask.id.in_(task_ids)))
-                 .scalars() if k] if task_ids else []
-    from ecoute.privacy.deletion import _review_purge
-
-    purge = _review_purge()
-    if purge is not None and hasattr(purge, "remove_tasks_for_owner"):
-        purge.remove_tasks_for_owner(session, vault.blobs, owner_id)  # needs no key: works after shredding
-    remove_tasks(session, task_ids)  # whatever is left; samples go with the other owner rows
-    schedule_blob_deletion(session, vault.blobs, blob_keys)
+    # needs no key, so it works after shredding; tombstones the clips itself
+    task_ids = remove_tasks_for_owner(session, vault.blobs, owner_id)
     _add(counts, "review_tasks", len(task_ids))
     _add(counts, "datasets_marked", mark_tasks_removed(session, task_ids) if task_ids else 0)
     return True
