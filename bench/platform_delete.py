@@ -31,7 +31,7 @@ from sqlalchemy import create_engine, func, select, text
 
 from ecoute.audio.io import Audio, wav_bytes
 from ecoute.config import Settings
-from ecoute.platform import recordings as rec
+from ecoute.services import recordings as rec
 from ecoute.store.accounts import create_household, create_owner
 from ecoute.store.schema.owner import Turn
 from ecoute.store.store import Store

@@ -35,9 +35,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from platform_delete import _pg_schema
 
 from ecoute.audio.io import Audio
+from ecoute.cli.demo import start_server, turn_audio
 from ecoute.config import Settings
-from ecoute.platform.admin import add_device, add_household, add_owner
-from ecoute.platform.demo import start_server, turn_audio
+from ecoute.services.admin import add_device, add_household, add_owner
 from ecoute.speech import asr
 from ecoute.store.store import Store
 

@@ -6,7 +6,7 @@ from sqlalchemy import update
 from typer.testing import CliRunner
 
 from ecoute.cli import app
-from ecoute.platform.privacy_actions import PrivacyActions
+from ecoute.services.privacy_actions import PrivacyActions
 from ecoute.store.schema.owner import AuditEntry, Device
 from ecoute.store.store import Store
 

@@ -11,12 +11,12 @@ from test_platform_support import add_turn, device, household
 
 from ecoute.errors import BadInput, NotFound
 from ecoute.jobs import InlineJobRunner
-from ecoute.platform import devices as pairing
-from ecoute.platform import recordings as rec
-from ecoute.platform.ingest import remove_orphan_blobs
-from ecoute.platform.privacy_actions import PrivacyActions
-from ecoute.platform.skill_state import DbSkillState
 from ecoute.server.auth import token_hash
+from ecoute.services import devices as pairing
+from ecoute.services import recordings as rec
+from ecoute.services.ingest import remove_orphan_blobs
+from ecoute.services.privacy_actions import PrivacyActions
+from ecoute.services.skill_state import DbSkillState
 from ecoute.store.schema.owner import Device, FalseActivationCount, Owner, SkillState, Turn
 from ecoute.store.schema.platform import DevicePairing
 from ecoute.store.store import Store
@@ -246,7 +246,7 @@ def test_auto_delete_enforced_by_the_runners_periodic_sweep(sqlite_store: Store)
 def test_a_device_submits_only_for_its_own_household(sqlite_store: Store):
     from test_platform_support import speech_wav
 
-    from ecoute.platform.ingest import Conflict, ingest_turn
+    from ecoute.services.ingest import Conflict, ingest_turn
     from ecoute.store.accounts import create_household, create_owner
 
     store = sqlite_store

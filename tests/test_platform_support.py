@@ -8,7 +8,7 @@ import httpx
 
 from ecoute.audio.io import load_audio, wav_bytes
 from ecoute.audio.synth import speak
-from ecoute.platform.admin import add_device
+from ecoute.services.admin import add_device
 from ecoute.store.accounts import create_household, create_owner
 from ecoute.store.store import Store
 from ecoute.store.turns import TurnContent, save_turn

@@ -107,8 +107,8 @@ def test_double_review_agreement_row_and_pair_kappa(sqlite_store: Store):
         (week,) = pair["by_week"]  # all three tasks come from one week
         assert week["n"] == 3 and week["kappa"] == pytest.approx(pair["kappa"])
         # the lead page renders the pair with its figures
-        from ecoute.platform.pages import templates
         from ecoute.review import lead
+        from ecoute.server.pages import templates
 
         html = templates.env.get_template("review/lead.html").render(
             stats=lead.stats(session, store.settings), me=None, detail=None

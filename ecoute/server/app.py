@@ -35,8 +35,8 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for name in ROUTER_MODULES:
         app.include_router(import_module(name).router)
-    from ecoute.platform.lifecycle import attach_background
     from ecoute.server.errors import install_error_handlers
+    from ecoute.server.lifecycle import attach_background
 
     install_error_handlers(app)  # LoginRequired → /login redirect or 401; EcouteError → 4xx
     attach_background(app)  # orphan-blob clean-up and the job runner, with the server's lifespan

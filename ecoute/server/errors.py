@@ -26,7 +26,7 @@ STATUS: tuple[tuple[type[Exception], int], ...] = (
 
 
 def status_for(err: Exception) -> int:
-    from ecoute.platform.ingest import Conflict, UploadTooLarge
+    from ecoute.services.ingest import Conflict, UploadTooLarge
 
     if isinstance(err, UploadTooLarge):
         return 413
@@ -60,7 +60,7 @@ async def ecoute_error(request: Request, err: EcouteError) -> Response:
     status = status_for(err)
     if wants_json(request):
         return JSONResponse({"detail": str(err)}, status_code=status)
-    from ecoute.platform.pages import templates
+    from ecoute.server.pages import templates
 
     return templates.TemplateResponse(request, "owner/error.html", {"message": str(err), "status": status},
                                       status_code=status)

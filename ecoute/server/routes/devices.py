@@ -24,9 +24,9 @@ from sqlalchemy.orm import Session
 from starlette.formparsers import MultiPartParser
 
 from ecoute.errors import BadInput, NotFound
-from ecoute.platform import devices as pairing
-from ecoute.platform.ingest import UploadTooLarge, ingest_turn
 from ecoute.server.auth import current_device, db_session
+from ecoute.services import devices as pairing
+from ecoute.services.ingest import UploadTooLarge, ingest_turn
 from ecoute.store.schema.owner import Device
 
 router = APIRouter(prefix="/api/v1", tags=["devices"])

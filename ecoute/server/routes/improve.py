@@ -50,7 +50,7 @@ def _page_data(session: Session) -> dict:
 
 @router.get("/improve", response_class=HTMLResponse)
 def improve_page(request: Request, staff: Staff = Depends(viewer), session: Session = Depends(db_session)):
-    from ecoute.platform.pages import templates
+    from ecoute.server.pages import templates
 
     return templates.TemplateResponse(request, "improve/index.html", {
         **_page_data(session), "role": staff.role, "can_decide": staff.role == "lead"})

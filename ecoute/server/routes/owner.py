@@ -17,11 +17,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ecoute.errors import BadInput
-from ecoute.platform import devices as pairing
-from ecoute.platform import recordings as rec
-from ecoute.platform.pages import templates
-from ecoute.platform.privacy_actions import review_consent
 from ecoute.server.auth import current_owner, db_session, end_session, get_store, start_session
+from ecoute.server.pages import templates
+from ecoute.services import devices as pairing
+from ecoute.services import recordings as rec
+from ecoute.services.privacy_actions import review_consent
 from ecoute.store.passwords import check_password
 from ecoute.store.schema.owner import Device, Owner
 from ecoute.store.schema.review import Staff

@@ -22,7 +22,6 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from sqlalchemy.orm import Session
 
 from ecoute.errors import EcouteError
-from ecoute.platform.pages import templates
 from ecoute.review import annotate, consent
 from ecoute.review import lead as lead_ops
 from ecoute.review.assignment import completed_today, daily_cap, next_task, open_assignment_of, stream_clip
@@ -30,6 +29,7 @@ from ecoute.review.errors import TaskGone, http_status
 from ecoute.review.listening import who_listened
 from ecoute.review.vocab import intent_names
 from ecoute.server.auth import current_owner, db_session, get_store, require_staff
+from ecoute.server.pages import templates
 from ecoute.store.schema.owner import Owner
 from ecoute.store.schema.review import Staff
 from ecoute.store.store import Store

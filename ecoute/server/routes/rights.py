@@ -20,10 +20,10 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Redirect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ecoute.platform.pages import templates
 from ecoute.privacy.erasure import request_erasure
 from ecoute.privacy.export import archive_path, public_key_hex, request_export
 from ecoute.server.auth import REAUTH_WINDOW, current_owner, db_session, get_store, require_staff
+from ecoute.server.pages import templates
 from ecoute.store.passwords import check_password
 from ecoute.store.schema.base import utcnow
 from ecoute.store.schema.owner import DataSubjectRequest, Owner

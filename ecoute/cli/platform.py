@@ -1,6 +1,6 @@
 """Subcommands of the platform: serve, demo, audit verify, and household/owner/device admin.
 
-See ecoute/cli.py for how they are registered. Heavy imports happen inside the commands.
+See ecoute/cli/__init__.py for how they are registered. Heavy imports happen inside the commands.
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ def demo(data_dir: Path | None = DataDir,
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
-    from ecoute.platform import demo as d
+    from ecoute.services import demo as d
     from ecoute.store.store import Store
 
     settings = _settings(data_dir or (_settings(None).data_dir / "demo"), port=port)
@@ -145,7 +145,7 @@ device_app = typer.Typer(help="Speakers and satellites (operator).", no_args_is_
 @household_app.command("add")
 def household_add(name: str, data_dir: Path | None = DataDir) -> None:
     """Create a household; prints its id."""
-    from ecoute.platform.admin import add_household
+    from ecoute.services.admin import add_household
 
     typer.echo(add_household(_store(data_dir), name))
 
@@ -159,7 +159,7 @@ def owner_add(household: str = typer.Option(..., help="Household id."),
     """Create an owner with their own data key; asks for the password (or ECOUTE_NEW_PASSWORD)."""
     import os
 
-    from ecoute.platform.admin import add_owner
+    from ecoute.services.admin import add_owner
 
     password = None
     if email:
@@ -174,7 +174,7 @@ def device_add(household: str = typer.Option(..., help="Household id."),
                owner: str = typer.Option(None, help="Owner whose turns it records (default: none yet)."),
                data_dir: Path | None = DataDir) -> None:
     """Register a device without pairing; prints its id and token (shown once)."""
-    from ecoute.platform.admin import add_device
+    from ecoute.services.admin import add_device
 
     if not name.strip():
         raise BadInput("a device needs a name")

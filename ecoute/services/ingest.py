@@ -30,8 +30,8 @@ from sqlalchemy import select
 from ecoute.audio.io import Audio, load_audio, wav_bytes
 from ecoute.config import Settings
 from ecoute.errors import BadInput, EcouteError
-from ecoute.platform.privacy_actions import PrivacyActions
-from ecoute.platform.skill_state import DbSkillState
+from ecoute.services.privacy_actions import PrivacyActions
+from ecoute.services.skill_state import DbSkillState
 from ecoute.store.schema.base import utcnow
 from ecoute.store.schema.owner import Device, Owner, Turn
 from ecoute.store.store import Store

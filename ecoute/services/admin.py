@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from ecoute.errors import BadInput, NotFound
-from ecoute.platform.devices import issue_token
+from ecoute.services.devices import issue_token
 from ecoute.store.accounts import create_household, create_owner
 from ecoute.store.schema.base import new_id
 from ecoute.store.schema.owner import Device, Household, Owner

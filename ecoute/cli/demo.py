@@ -74,7 +74,7 @@ def ensure_household(store: Store) -> dict[str, str]:
     """The demo owners' ids, creating the household on first run (reused afterwards)."""
     from sqlalchemy import select
 
-    from ecoute.platform.admin import add_household, add_owner
+    from ecoute.services.admin import add_household, add_owner
     from ecoute.store.schema.owner import Owner
 
     with store.session() as session:

@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from ecoute.jobs import get_runner
-from ecoute.platform.ingest import AnswerAudioCache, remove_orphan_blobs
+from ecoute.services.ingest import AnswerAudioCache, remove_orphan_blobs
 
 log = logging.getLogger(__name__)
 

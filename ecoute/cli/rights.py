@@ -1,6 +1,6 @@
 """Owners' rights from the command line: export, verify-export, erase, retention sweep.
 
-See ecoute/cli.py for how they are registered. These are operator commands (they act on
+See ecoute/cli/__init__.py for how they are registered. These are operator commands (they act on
 the store directly), for requests that arrive outside the web pages — e.g. by post — and
 for scheduled jobs; each leaves the same data-subject-request record and audit entries as
 the pages do.

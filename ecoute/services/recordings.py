@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ecoute.errors import BadInput, NotFound
-from ecoute.platform.privacy_actions import delete_owner_turns
+from ecoute.services.privacy_actions import delete_owner_turns
 from ecoute.store.schema.owner import Device, Owner, Turn
 from ecoute.store.turns import read_turn, read_turn_audio
 from ecoute.store.vault import Actor, Vault

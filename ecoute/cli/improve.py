@@ -1,6 +1,6 @@
 """Subcommands of the learning loop: datasets, evaluation, proposals, improvement rounds.
 
-See ecoute/cli.py for how they are registered. Heavy imports happen inside the commands.
+See ecoute/cli/__init__.py for how they are registered. Heavy imports happen inside the commands.
 These act on the store directly (operator / ML engineer on the server); accepting
 templates is normally a review lead's decision on the improvement page (/improve).
 """

@@ -1,6 +1,6 @@
 """The ``ecoute`` command: one subcommand per job.
 
-Each area of the code registers its own subcommands from ``ecoute/commands/<area>.py``
+Each area of the code registers its own subcommands from ``ecoute/cli/<area>.py``
 so that the command line follows the data flow and no one file grows with every job.
 Heavy imports (models, the database) happen inside the commands, so ``--help`` is quick.
 """
@@ -33,7 +33,7 @@ COMMAND_MODULES = (
 )
 
 for _name in COMMAND_MODULES:
-    import_module(f"ecoute.commands.{_name}").register(app)
+    import_module(f"ecoute.cli.{_name}").register(app)
 
 
 def main() -> None:
