@@ -78,7 +78,7 @@ def demo(data_dir: Path | None = DataDir,
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
-    from ecoute.services import demo as d
+    from ecoute.cli import demo as d
     from ecoute.store.store import Store
 
     settings = _settings(data_dir or (_settings(None).data_dir / "demo"), port=port)
