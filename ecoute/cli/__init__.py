@@ -37,7 +37,11 @@ for _name in COMMAND_MODULES:
 
 
 def main() -> None:
-    """Entry point: turn user-facing errors into a message on stderr and an exit code."""
+    """Entry point: turn user-facing errors into a message on stderr and an exit code.
+
+    Click runs without its standalone mode so that our own errors (``EcouteError``) keep
+    their exit codes; the usage errors click would otherwise print itself are shown here.
+    """
     try:
         code = app(standalone_mode=False)
         # without standalone mode, click returns a command's exit code instead of exiting
@@ -51,14 +55,21 @@ def main() -> None:
         sys.exit(130)
     except typer.Exit as ex:
         sys.exit(ex.exit_code)
-    except Exception as err:  # click usage errors and the like
-        import click
+    except typer.TyperException as err:
+        # Usage errors (unknown option, missing argument, bad value: exit 2) and the like.
+        # Typer vendors click since 0.26, so ``click.ClickException`` is not what it raises;
+        # ``typer.TyperException`` (0.27.2) is the public base class of everything it does raise.
+        _show(err)
+        sys.exit(err.exit_code)
 
-        if isinstance(err, click.ClickException):
-            err.show()
-            sys.exit(err.exit_code)
-        raise
 
+def _show(err: typer.TyperException) -> None:
+    """Print a typer error as click would: the usage and a hint for usage errors, else the message."""
+    show = getattr(err, "show", None)  # every error typer raises has it; the base class does not
+    if callable(show):
+        show()
+    else:
+        typer.echo(f"Error: {err.format_message()}", err=True)
 
 if __name__ == "__main__":
     main()

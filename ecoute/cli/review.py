@@ -18,12 +18,14 @@ import typer
 
 from ecoute.errors import BadInput
 
+DataDir = typer.Option(None, "--data-dir", help="Data directory (default: ECOUTE_DATA_DIR or ~/.local/share/ecoute).")
 
-def _store():
+
+def _store(data_dir: Path | None):
     from ecoute.config import Settings
     from ecoute.store.store import Store
 
-    return Store.open(Settings.load())
+    return Store.open(Settings.load(data_dir=data_dir))
 
 
 def register(app: typer.Typer) -> None:
@@ -47,6 +49,7 @@ def register(app: typer.Typer) -> None:
         password_env: str = typer.Option(
             "ECOUTE_STAFF_PASSWORD", help="Environment variable holding the password (else a prompt)."
         ),
+        data_dir: Path | None = DataDir,
     ) -> None:
         """Create a reviewer or lead attached to a site and languages."""
         from ecoute.review.staff import create_staff
@@ -54,7 +57,7 @@ def register(app: typer.Typer) -> None:
         password = os.environ.get(password_env) or typer.prompt(
             "Password", hide_input=True, confirmation_prompt=True
         )
-        store = _store()
+        store = _store(data_dir)
         try:
             with store.session() as session:
                 staff = create_staff(
@@ -83,6 +86,7 @@ def register(app: typer.Typer) -> None:
         ),
         limit: int = typer.Option(0, help="At most this many turns (0 = no limit)."),
         json_out: bool = typer.Option(False, "--json", help="Print a JSON summary."),
+        data_dir: Path | None = DataDir,
     ) -> None:
         """Run the sampling stage (consent, caps, strata, boost) then review preparation."""
         from collections import Counter
@@ -94,7 +98,7 @@ def register(app: typer.Typer) -> None:
 
         if not all_ and not limit:
             raise BadInput("say which turns: --all, or --limit N")
-        store = _store()
+        store = _store(data_dir)
         try:
             with store.session() as session:
                 turn_ids = pending_turn_ids(session, limit or None)
@@ -124,11 +128,13 @@ def register(app: typer.Typer) -> None:
             store.close()
 
     @review_app.command("stats")
-    def stats(json_out: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    def stats(
+        json_out: bool = typer.Option(False, "--json", help="Print JSON."), data_dir: Path | None = DataDir
+    ) -> None:
         """Queues, reviewers (today, cap, gold accuracy, pauses), agreement per reviewer pair."""
         from ecoute.review import lead
 
-        store = _store()
+        store = _store(data_dir)
         try:
             with store.session() as session:
                 data = lead.stats(session, store.settings)
@@ -176,6 +182,7 @@ def register(app: typer.Typer) -> None:
         intent: str = typer.Option("", help="The right intent (empty: none)."),
         lang: str = typer.Option("en", help="Language of the clip."),
         draft: str = typer.Option("", help="Transcript shown to reviewers (default: the right one)."),
+        data_dir: Path | None = DataDir,
     ) -> None:
         """Add a gold item: reviewers cannot tell it from a real task; their answer is scored."""
         from ecoute.audio.io import load_audio
@@ -188,7 +195,7 @@ def register(app: typer.Typer) -> None:
         if len(langs) != 1:
             raise BadInput("give exactly one language")
         clip = load_audio(audio, max_seconds=30.0)
-        store = _store()
+        store = _store(data_dir)
         try:
             with store.session() as session:
                 task = create_gold_task(

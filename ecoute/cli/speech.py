@@ -49,12 +49,15 @@ def ask(
     as_json: bool = typer.Option(False, "--json", help="print the turn as JSON"),
     say: Path | None = typer.Option(None, "--say", help="write the spoken answer to this WAV file"),
     language: str | None = typer.Option(None, "--language", "-l", help="en, fr, de or auto"),
+    data_dir: Path | None = typer.Option(
+        None, "--data-dir", help="data directory whose learnt templates apply (default: ECOUTE_DATA_DIR)"
+    ),
 ) -> None:
     """Run one full assistant turn on a recording: wake word, request, intent, answer."""
     from ecoute.assistant.turn import run_turn
     from ecoute.audio.io import load_audio, write_wav
 
-    settings = _settings()
+    settings = _settings(data_dir=data_dir)
     if say is not None and say.is_dir():
         raise BadInput(f"{say}: is a directory, expected a .wav path")
     audio = load_audio(file, max_seconds=settings.max_audio_seconds)
