@@ -145,6 +145,11 @@ def test_out_of_range_values_are_usage_errors(run) -> None:
         assert done.code == 2 and f"Invalid value for '{option}'" in done.err, done
 
 
+def test_help_is_not_an_error(run) -> None:
+    done = run("review", "sample", "--help")
+    assert done.code == 0 and "--data-dir" in done.out and done.err == ""
+
+
 def test_a_group_without_a_command_shows_its_help_and_exits_2(run) -> None:
     done = run("review")
     assert done.code == 2
