@@ -32,7 +32,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint, entry_points
 from typing import Any, Final, TypeVar
 
 from ecoute.config import Settings
@@ -127,11 +127,8 @@ class Engine:
     def factory(self) -> Factory:
         if self.factory_object is not None:
             return self.factory_object
-        module_name, _, attr = self.target.partition(":")
-        try:
-            obj: Any = importlib.import_module(module_name)
-            for part in attr.split("."):
-                obj = getattr(obj, part)
+        try:  # built-in or installed: the same entry-point loading
+            obj = EntryPoint(self.name, self.target, self.family.group).load()
         except (ImportError, AttributeError) as err:
             raise EngineUnavailable(f"the {self.family.noun} {self.name!r} ({self.target}, from {self.origin}) "
                                     f"cannot be loaded: {err}") from err
