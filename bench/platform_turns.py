@@ -34,6 +34,7 @@ from rich.table import Table
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from platform_delete import _pg_schema
 
+from ecoute import plugins
 from ecoute.audio.io import Audio
 from ecoute.cli.demo import start_server, turn_audio
 from ecoute.config import Settings
@@ -57,7 +58,7 @@ class StubAsr:
         return asr.Transcript("Alexa, what time is it?", language or "en", words, audio.duration, self.name)
 
 
-asr.ENGINES["bench-stub"] = lambda settings, language: StubAsr()
+plugins.register(plugins.Family.ASR, "bench-stub", lambda settings: StubAsr())
 
 
 def free_port() -> int:

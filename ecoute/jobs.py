@@ -4,7 +4,10 @@ A stage is a plain function ``fn(store: Store, **kwargs) -> dict`` named in
 :data:`STAGES` by a dotted path, so this module imports nothing of the areas that own
 the stages (review sampling, retention, erasure, export) until a job runs.
 
-Two runners behind one protocol, chosen by ``settings.job_runner``:
+Two runners behind one protocol, chosen by ``settings.job_runner`` from the registry
+(:mod:`ecoute.plugins`, family ``jobs``). A runner serves one opened store, so the
+registry's engine here is a :class:`RunnerMaker` (``store -> runner``), built from settings
+like every other engine:
 
 - ``inline`` (default, embedded): one worker thread in the server process. Work is never
   only in memory: each stage's input is DB state, and :meth:`InlineJobRunner.start`
@@ -21,9 +24,11 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
+from ecoute import plugins
 from ecoute.config import Settings
+from ecoute.plugins import Family
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +74,7 @@ def run_stage(store, stage: str, **kwargs: Any) -> dict:
     return resolve(stage)(store, **kwargs) or {}
 
 
+@runtime_checkable
 class JobRunner(Protocol):
     def enqueue(self, stage: str, **kwargs: Any) -> None: ...
     def start(self) -> None: ...
@@ -230,15 +236,25 @@ class ProcrastinateJobRunner:
         return True
 
 
-RUNNERS: dict[str, Callable[..., JobRunner]] = {
-    "inline": InlineJobRunner,
-    "procrastinate": ProcrastinateJobRunner,
-}
+@runtime_checkable
+class RunnerMaker(Protocol):
+    """What the jobs family's factories return: the runner for one opened store."""
+
+    def __call__(self, store: Any) -> JobRunner: ...
+
+
+@plugins.declare(plugins.ANY_LANGUAGE)
+def inline(settings: Settings) -> RunnerMaker:
+    return InlineJobRunner
+
+
+@plugins.declare(plugins.ANY_LANGUAGE)
+def procrastinate(settings: Settings) -> RunnerMaker:
+    return ProcrastinateJobRunner
 
 
 def get_runner(store, settings: Settings | None = None) -> JobRunner:
-    name = (settings or store.settings).job_runner
-    try:
-        return RUNNERS[name](store)
-    except KeyError:
-        raise ValueError(f"unknown job runner {name!r}; choose one of {sorted(RUNNERS)}") from None
+    maker = plugins.create(Family.JOBS, settings or store.settings)
+    if not isinstance(maker, RunnerMaker):
+        raise plugins.wrong_engine(Family.JOBS, maker, RunnerMaker)
+    return maker(store)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from support.fakes import Fakes, fake_engines_fixture, tone  # noqa: F401 - the fixture is used by name
 
 from ecoute.assistant.context import TurnContext
 from ecoute.assistant.intents import IntentMatch, load_intents
@@ -26,8 +27,13 @@ def test_a_tuned_device_threshold_makes_a_weak_wake_a_false_activation(cfg: Sett
     assert strict.false_activation and strict.answer is None
 
 
-def test_templates_in_the_data_dirs_sentence_folder_are_loaded(cfg: Settings) -> None:
-    request = synth.wake_and_request("make me a sandwich", SLT)
+def test_templates_in_the_data_dirs_sentence_folder_are_loaded(fake_engines: Fakes) -> None:
+    # About our sentence loading, not the models: fake engines hear "Alexa, make me a sandwich"
+    # in a tone layout (the wake detector fires at the end of the first tone, 0.96 s).
+    cfg = fake_engines.settings
+    fake_engines.wake.scores = [0.0] * 11 + [0.95]
+    fake_engines.asr.text = "Alexa, make me a sandwich"
+    request = synth.concat([0.5, tone(0.45), 0.25, tone(1.2), 1.0])
     assert run_turn(request, cfg, check_wake=False).intent is None
     folder = cfg.sentences_dir / "en"
     folder.mkdir(parents=True)

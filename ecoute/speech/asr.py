@@ -1,4 +1,4 @@
-"""Speech to text: one small protocol, engines chosen by name in config.
+"""Speech to text: one small protocol, engines from the registry (:mod:`ecoute.plugins`).
 
 faster-whisper is the default (tiny.en for English, the joined multilingual base for
 French, German and language detection); pocketsphinx is the light English fallback.
@@ -9,17 +9,19 @@ more than transcribing a short request.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from ecoute import plugins
 from ecoute.audio.io import Audio
 from ecoute.config import Settings
 from ecoute.errors import BadInput
+from ecoute.plugins import Family
 from ecoute.speech import models
 
 #: Languages the assistant understands end to end; "auto" means "detect".
@@ -53,7 +55,10 @@ class Transcript:
         }
 
 
+@runtime_checkable
 class AsrEngine(Protocol):
+    """What the pipeline calls; ``name`` is what transcripts record as their engine."""
+
     name: str
 
     def transcribe(
@@ -145,26 +150,34 @@ def _pocketsphinx() -> PocketsphinxEngine:
     return PocketsphinxEngine()
 
 
-def _build_whisper(settings: Settings, language: str) -> AsrEngine:
-    name = settings.asr_model_en if language == "en" else settings.asr_model_multilingual
+def _whisper_languages(settings: Settings) -> Iterable[str]:
+    """Whisper's own language list: the multilingual model serves all of them (tiny.en only English)."""
+    from faster_whisper.tokenizer import _LANGUAGE_CODES  # the list WhisperModel.supported_languages returns
+
+    return _LANGUAGE_CODES
+
+
+@plugins.declare(_whisper_languages)
+def faster_whisper(settings: Settings) -> AsrEngine:
+    """tiny.en when ``settings.language`` is English, the multilingual model otherwise (and for "auto")."""
+    name = settings.asr_model_en if settings.language == "en" else settings.asr_model_multilingual
     label = name if name in models.BUILTIN else Path(name).name
     return _whisper(models.resolve(name, settings.cache_dir), settings.asr_beam_size, label)
 
 
-#: Engine name → builder(settings, language). Add an engine here, never an ``if`` elsewhere.
-ENGINES: dict[str, Callable[[Settings, str], AsrEngine]] = {
-    "faster-whisper": _build_whisper,
-    "pocketsphinx": lambda settings, language: _pocketsphinx(),
-}
+@plugins.declare(["en"])
+def pocketsphinx(settings: Settings) -> AsrEngine:
+    return _pocketsphinx()
 
 
 def get_asr(settings: Settings, language: str | None = None) -> AsrEngine:
-    """The engine for ``language`` (default: settings.language), loaded once and cached."""
+    """The configured engine for ``language`` (default: settings.language), loaded once and cached."""
     language = language or settings.language
     if language not in (*LANGUAGES, "auto"):
         raise BadInput(f"unsupported language {language!r}; choose one of {', '.join(LANGUAGES)} or auto")
-    try:
-        builder = ENGINES[settings.asr_engine]
-    except KeyError:
-        raise BadInput(f"unknown ASR engine {settings.asr_engine!r}; choose one of {', '.join(ENGINES)}") from None
-    return builder(settings, language)
+    if language != settings.language:
+        settings = settings.replace(language=language)
+    engine = plugins.create(Family.ASR, settings)
+    if not isinstance(engine, AsrEngine):
+        raise plugins.wrong_engine(Family.ASR, engine, AsrEngine)
+    return engine

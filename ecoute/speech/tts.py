@@ -7,23 +7,26 @@ configures a voice file, and asking for it without one is a clear error.
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
-from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from ecoute import plugins
 from ecoute.audio.io import Audio, load_audio, resample
 from ecoute.config import Settings
 from ecoute.errors import BadInput, EcouteError
+from ecoute.plugins import Family
 
 #: espeak-ng voice per answer language.
 ESPEAK_VOICES = {"en": "en-us", "fr": "fr", "de": "de"}
 
 
+@runtime_checkable
 class TtsEngine(Protocol):
     name: str
 
@@ -84,17 +87,28 @@ def _piper(voice_path: str) -> PiperTts:
     return PiperTts(voice_path)
 
 
-#: Engine name → builder(settings).
-ENGINES: dict[str, Callable[[Settings], TtsEngine]] = {
-    "espeak-ng": lambda settings: EspeakTts(),
-    "piper": lambda settings: _piper(settings.piper_voice),
-}
+@plugins.declare(tuple(ESPEAK_VOICES))
+def espeak_ng(settings: Settings) -> TtsEngine:
+    return EspeakTts()
+
+
+def _piper_languages(settings: Settings) -> list[str]:
+    """The language of the configured voice, from the .onnx.json Piper ships beside every voice."""
+    config = Path(settings.piper_voice + ".json").expanduser()
+    if not settings.piper_voice or not config.is_file():
+        return []
+    language = json.loads(config.read_text()).get("language", {})
+    return [language["family"]] if language.get("family") else []
+
+
+@plugins.declare(_piper_languages)
+def piper(settings: Settings) -> TtsEngine:
+    return _piper(settings.piper_voice)
 
 
 def get_tts(settings: Settings) -> TtsEngine:
     """The configured engine; piper is also picked when a voice file is configured."""
-    name = "piper" if settings.piper_voice and settings.tts_engine == "espeak-ng" else settings.tts_engine
-    try:
-        return ENGINES[name](settings)
-    except KeyError:
-        raise BadInput(f"unknown TTS engine {name!r}; choose one of {', '.join(ENGINES)}") from None
+    engine = plugins.create(Family.TTS, settings)
+    if not isinstance(engine, TtsEngine):
+        raise plugins.wrong_engine(Family.TTS, engine, TtsEngine)
+    return engine

@@ -9,15 +9,18 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
+from ecoute import plugins
 from ecoute.config import Settings
+from ecoute.plugins import Family
 
 _SAFE_KEY = re.compile(r"^[a-z0-9][a-z0-9/_.-]{0,199}$")
 
 
+@runtime_checkable
 class BlobStore(Protocol):
     def put(self, key: str, data: bytes) -> None: ...
     def get(self, key: str) -> bytes: ...
@@ -106,11 +109,13 @@ class S3BlobStore:
                 yield obj["Key"]
 
 
-def _local(settings: Settings) -> BlobStore:
+@plugins.declare(plugins.ANY_LANGUAGE)
+def local(settings: Settings) -> BlobStore:
     return LocalBlobStore(settings.data_dir / "blobs")
 
 
-def _s3(settings: Settings) -> BlobStore:
+@plugins.declare(plugins.ANY_LANGUAGE)
+def s3(settings: Settings) -> BlobStore:
     import boto3  # production engine only
     from botocore.config import Config
 
@@ -127,11 +132,8 @@ def _s3(settings: Settings) -> BlobStore:
     return S3BlobStore(os.environ.get("ECOUTE_S3_BUCKET", "ecoute"), client)
 
 
-BLOB_STORES: dict[str, Callable[[Settings], BlobStore]] = {"local": _local, "s3": _s3}
-
-
 def get_blob_store(settings: Settings) -> BlobStore:
-    try:
-        return BLOB_STORES[settings.blob_store](settings)
-    except KeyError:
-        raise ValueError(f"unknown blob store {settings.blob_store!r}; choose one of {sorted(BLOB_STORES)}") from None
+    store = plugins.create(Family.BLOBS, settings)
+    if not isinstance(store, BlobStore):
+        raise plugins.wrong_engine(Family.BLOBS, store, BlobStore)
+    return store

@@ -16,16 +16,18 @@ from __future__ import annotations
 import base64
 import os
 import stat
-from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import httpx
 
+from ecoute import plugins
 from ecoute.config import Settings
+from ecoute.plugins import Family
 from ecoute.store import crypto
 
 
+@runtime_checkable
 class KeyProvider(Protocol):
     key_id: str
 
@@ -141,26 +143,21 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
-def _local(settings: Settings) -> KeyProvider:
+# Providers are built per store (not cached): each holds keys read from its own data dir.
+@plugins.declare(plugins.ANY_LANGUAGE)
+def local_file(settings: Settings) -> KeyProvider:
     return LocalFileKeyProvider(settings.data_dir / "keys" / "kek.bin")
 
 
-def _vault(settings: Settings) -> KeyProvider:
+@plugins.declare(plugins.ANY_LANGUAGE)
+def vault_transit(settings: Settings) -> KeyProvider:
     return VaultTransitKeyProvider(
         os.environ["VAULT_ADDR"], os.environ["VAULT_TOKEN"], os.environ.get("ECOUTE_VAULT_KEY", "ecoute")
     )
 
 
-KEY_PROVIDERS: dict[str, Callable[[Settings], KeyProvider]] = {
-    "local-file": _local,
-    "vault-transit": _vault,
-}
-
-
 def get_key_provider(settings: Settings) -> KeyProvider:
-    try:
-        return KEY_PROVIDERS[settings.key_provider](settings)
-    except KeyError:
-        raise ValueError(
-            f"unknown key provider {settings.key_provider!r}; choose one of {sorted(KEY_PROVIDERS)}"
-        ) from None
+    provider = plugins.create(Family.KEYS, settings)
+    if not isinstance(provider, KeyProvider):
+        raise plugins.wrong_engine(Family.KEYS, provider, KeyProvider)
+    return provider
