@@ -11,7 +11,7 @@ from test_platform_support import add_turn, device, household
 
 from ecoute.errors import BadInput, NotFound
 from ecoute.jobs import InlineJobRunner
-from ecoute.server.auth import token_hash
+from ecoute.store.tokens import token_hash
 from ecoute.services import devices as pairing
 from ecoute.services import recordings as rec
 from ecoute.services.ingest import remove_orphan_blobs

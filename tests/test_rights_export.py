@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 from test_rights_support import audio_for, make_owner, make_task, make_turn, staff
 
-from ecoute.privacy import audit
+from ecoute.store import audit
 from ecoute.privacy.export import (
     ExportAborted,
     archive_path,

@@ -1,6 +1,6 @@
-"""Dataset lineage hooks called by deletion and erasure.
+"""Dataset lineage: what deletion and erasure do to datasets (through the ``review_tasks_gone`` hook).
 
-``mark_tasks_removed`` is called, in the deleting transaction, with the ids of review
+``mark_tasks_removed`` is called, in the deleting transaction (via :func:`on_review_tasks_gone`), with the ids of review
 tasks whose source recording was deleted or whose owner was erased. It
 
 - drops the content of those tasks' items in every dataset version (it was already
@@ -21,6 +21,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from ecoute.privacy import hooks
 from ecoute.store.schema.datasets import DatasetItem, DatasetVersion, TemplateProposal
 
 #: The job stage that rebuilds stale datasets (for ``ecoute.jobs.STAGES``).
@@ -74,3 +75,8 @@ def _withdraw_support(session: Session, removed: set[str]) -> None:
             if len(support) < MIN_SUPPORT:
                 proposal.status = "withdrawn"
                 proposal.note = "its supporting reviews were removed"
+
+
+def on_review_tasks_gone(event: hooks.ReviewTasksGone) -> int:
+    """Hook handler (wired by ``ecoute.services.wiring``): deletion or erasure removed these tasks."""
+    return mark_tasks_removed(event.session, list(event.task_ids))

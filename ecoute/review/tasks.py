@@ -31,6 +31,7 @@ from ecoute.store.schema.owner import ReviewLink, Turn
 from ecoute.store.schema.review import ReviewTask
 from ecoute.store.schema.review_qc import GoldTaskKey, ReviewSample
 from ecoute.store.store import Store
+from ecoute.store.taskseal import open_for_task, seal_for_task
 from ecoute.store.turns import read_turn, read_turn_audio
 from ecoute.store.vault import Actor, KeyDestroyed, Vault
 
@@ -78,19 +79,7 @@ def iso_week(at: datetime) -> str:
     return f"{year}-W{week:02d}"
 
 
-# -- sealing with the task key ---------------------------------------------------------
-
-
-def task_aad(task_id: str, kind: str) -> bytes:
-    return crypto.aad_for("review-task", task_id, kind)
-
-
-def seal_for_task(task_key: bytes, task_id: str, kind: str, data: bytes) -> bytes:
-    return crypto.seal(task_key, data, task_aad(task_id, kind))
-
-
-def open_for_task(task_key: bytes, task_id: str, kind: str, data: bytes) -> bytes:
-    return crypto.open_sealed(task_key, data, task_aad(task_id, kind))
+# -- task blobs (sealed with the task key: ecoute.store.taskseal) -------------------------
 
 
 def audio_blob_key(task_id: str) -> str:

@@ -170,7 +170,7 @@ class ReviewerExposure(Base):
 
 
 class AuditEntry(Base):
-    """Append-only, hash-chained audit log (see ``privacy/audit.py``).
+    """Append-only, hash-chained audit log (see ``store/audit.py``).
 
     ``owner_tag`` lets an owner find entries about them; ``subject_ct`` (owner id, item id)
     is sealed with that owner's DEK. ``entry_hash`` = sha256(prev_hash || canonical row).
