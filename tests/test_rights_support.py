@@ -163,8 +163,8 @@ def task_key_of(store: Store, owner_id: str, task_id: str) -> bytes:
 def make_dataset_item(store: Store, task_id: str, task_key: bytes) -> tuple[str, str]:
     """A dataset version holding the task's reviewed content, as the learning loop builds it;
     returns (version id, task id), the item's key."""
-    from ecoute.store.taskseal import seal_for_task
     from ecoute.store.schema.datasets import DatasetItem, DatasetVersion
+    from ecoute.store.taskseal import seal_for_task
 
     with store.session() as session:
         version = DatasetVersion(name=f"eval-{new_id()[:6]}", version=1, built_day="2026-11-28", item_count=1,

@@ -24,6 +24,9 @@ from sqlalchemy.orm import Session
 from ecoute.privacy import hooks
 from ecoute.store.schema.datasets import DatasetItem, DatasetVersion, TemplateProposal
 
+#: Reviewed tasks a template proposal needs; below it after a removal, it is withdrawn.
+#: Defined here (proposals imports it) so that lineage does not import the proposals module.
+MIN_SUPPORT = 2
 #: The job stage that rebuilds stale datasets (for ``ecoute.jobs.STAGES``).
 REBUILD_STAGE = "ecoute.improve.datasets:rebuild_stale"
 _CHUNK = 500
@@ -63,8 +66,6 @@ def mark_tasks_removed(session: Session, task_ids: list[str], *, reason: str = "
 
 
 def _withdraw_support(session: Session, removed: set[str]) -> None:
-    from ecoute.improve.proposals import MIN_SUPPORT
-
     for proposal in session.execute(
         select(TemplateProposal).where(TemplateProposal.status == "pending")
     ).scalars():

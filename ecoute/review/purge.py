@@ -20,7 +20,6 @@ from ecoute.store.schema.review_qc import GoldTaskKey, ReviewAgreement, ReviewSa
 from ecoute.store.tombstones import schedule_blob_deletion
 from ecoute.store.vault import Vault
 
-
 #: IN lists stay well under SQLite's bound-parameter limit.
 _CHUNK = 500
 

@@ -23,6 +23,8 @@ from sqlalchemy.orm import Session
 from ecoute.audio.io import Audio, load_audio, wav_bytes
 from ecoute.config import Settings
 from ecoute.errors import EcouteError
+from ecoute.privacy.prepare import prepare_clip
+from ecoute.review.consent import is_opted_in
 from ecoute.review.errors import NoSuchTask, TaskGone
 from ecoute.store import crypto
 from ecoute.store.blobs import BlobStore
@@ -266,8 +268,6 @@ def create_gold_task(
 
 
 def _default_prepare(audio: Audio, settings: Settings, **kwargs: Any) -> Prepared:
-    from ecoute.privacy.prepare import prepare_clip
-
     return prepare_clip(audio, settings, **kwargs)
 
 
@@ -278,8 +278,6 @@ def prepare_sample(store: Store, sample_id: int, *, rng=None, prepare=None) -> d
     preparation outside any transaction, then the write. If the owner opted out or deleted
     the turn meanwhile, nothing is created.
     """
-    from ecoute.review.consent import is_opted_in
-
     prepare = prepare or _default_prepare
     with store.vault_session() as (session, vault):
         sample = session.get(ReviewSample, sample_id)
