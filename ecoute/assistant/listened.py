@@ -7,7 +7,9 @@ protocol; the words are the assistant's, so a stand-in platform gets the same se
 
 from __future__ import annotations
 
-_PHRASES = {
+from typing import Any
+
+_PHRASES: dict[str, dict[str, Any]] = {
     "en": {
         "none": "Nobody has listened to your recordings.",
         "total": "Your recordings were listened to {n} {times}: ",

@@ -1,7 +1,7 @@
 """Dataset lineage: what deletion and erasure do to datasets (through the ``review_tasks_gone`` hook).
 
-``mark_tasks_removed`` is called, in the deleting transaction (via :func:`on_review_tasks_gone`), with the ids of review
-tasks whose source recording was deleted or whose owner was erased. It
+``mark_tasks_removed`` is called, in the deleting transaction (via :func:`on_review_tasks_gone`),
+with the ids of review tasks whose source recording was deleted or whose owner was erased. It
 
 - drops the content of those tasks' items in every dataset version (it was already
   unreadable once the task key went; dropping the ciphertext too leaves nothing behind),

@@ -248,7 +248,7 @@ class BlobTombstone(Base):
 
     Blobs cannot take part in a database transaction, so deletion records the keys here and
     deletes the files only once the rows are gone for good; a crash in between leaves a
-    tombstone that ``privacy.deletion.purge_tombstones`` finishes (never an orphan blob).
+    tombstone that ``store.tombstones.purge_tombstones`` finishes (never an orphan blob).
     """
 
     __tablename__ = "blob_tombstones"
