@@ -135,7 +135,6 @@ class InlineJobRunner:
         """Re-enqueue the work a previous process left undone; returns how many jobs."""
         from sqlalchemy import select
 
-
         count = 0
         with self.store.session() as session:
             turn_ids = session.execute(select(Turn.id).where(
@@ -148,7 +147,6 @@ class InlineJobRunner:
                 self.enqueue("sample_turn", turn_id=turn_id)
                 count += 1
         if _available("review_prepare"):  # samples whose preparation a crash interrupted
-
             for sample_id in prepare_pending(self.store):
                 self.enqueue("review_prepare", sample_id=sample_id)
                 count += 1

@@ -146,7 +146,6 @@ def _accepted_false_per_hour(session, device_ids: list[str], *, tuned: bool) -> 
     """False activations that would still get through each device's threshold, per device-hour."""
     from sqlalchemy import select
 
-
     total, hours = 0, 0.0
     now = utcnow()
     for device in session.execute(select(Device).where(Device.id.in_(device_ids))).scalars():

@@ -55,7 +55,6 @@ def train(examples: Iterable[Example], language: str, *, dataset_version_id: str
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
 
-
     rows = [(normalise(e.transcript), e.intent, bool(e.slots)) for e in examples
             if e.language == language and e.intent and e.transcript]
     labels = sorted({intent for _, intent, _ in rows})

@@ -48,7 +48,6 @@ def _enqueue(request: Request, stage: str, request_id: str) -> None:
     if jobs is not None:
         jobs.enqueue(stage, request_id=request_id)
     else:  # an app without a runner (bare tests): run it now
-
         run_stage(request.app.state.store, stage, request_id=request_id)
 
 
