@@ -30,7 +30,7 @@ from ecoute.store.keys import KeyProvider, LocalFileKeyProvider, get_key_provide
 #: Built-ins that need an outside service, an optional package or an operator's file to be built.
 NEEDS_OUTSIDE = {(Family.TTS, "piper"), (Family.KEYS, "vault-transit"), (Family.BLOBS, "s3"),
                  (Family.JOBS, "procrastinate")}
-BUILTINS = [(family, name) for family in Family for name in plugins.BUILTIN[family]]
+BUILTINS = [(family, name) for family in Family for name in plugins.builtin_names(family)]
 
 
 def _build(family: Family, settings: Settings) -> object:
@@ -106,7 +106,7 @@ def test_unknown_name_is_a_clear_error_listing_the_names(settings: Settings, fam
     assert isinstance(caught.value, BadInput) and isinstance(caught.value, EcouteError)
     message = str(caught.value)
     assert message.startswith(f"unknown {family.noun} 'nope'; choose one of ")
-    assert all(name in message for name in plugins.BUILTIN[family])
+    assert all(name in message for name in plugins.builtin_names(family))
 
 
 def _run_cli(args: list[str], capsys, monkeypatch) -> tuple[int, str, str]:

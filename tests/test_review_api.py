@@ -10,8 +10,8 @@ import httpx
 from sqlalchemy import func, select
 from test_review_support import PASSWORD, add_owner, add_staff, add_task, add_turn, task_status
 
-from ecoute.privacy import audit
 from ecoute.review.assignment import next_task
+from ecoute.store import audit
 from ecoute.store.schema.owner import AuditEntry
 from ecoute.store.schema.review import Annotation, ReviewAssignment, Staff
 

@@ -25,9 +25,9 @@ from test_rights_support import (
 )
 
 from ecoute.config import Settings
-from ecoute.privacy import audit
 from ecoute.privacy.erasure import STEPS, erase_owner, request_erasure, resume_erasures, run_erasure
 from ecoute.privacy.export import export_owner
+from ecoute.store import audit
 from ecoute.store.schema.datasets import DatasetVersion
 from ecoute.store.schema.owner import (
     DataSubjectRequest,

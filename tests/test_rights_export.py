@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import select
 from test_rights_support import audio_for, make_owner, make_task, make_turn, staff
 
-from ecoute.privacy import audit
 from ecoute.privacy.export import (
     ExportAborted,
     archive_path,
@@ -21,6 +20,7 @@ from ecoute.privacy.export import (
     run_export,
     verify_export,
 )
+from ecoute.store import audit
 from ecoute.store.schema.owner import DataSubjectRequest, Turn
 from ecoute.store.store import Store
 from ecoute.store.turns import read_turn_audio

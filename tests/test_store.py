@@ -9,8 +9,7 @@ import stat
 import pytest
 from sqlalchemy import select, text, update
 
-from ecoute.privacy import audit
-from ecoute.store import crypto
+from ecoute.store import audit, crypto
 from ecoute.store.accounts import create_household, create_owner
 from ecoute.store.keys import LocalFileKeyProvider
 from ecoute.store.schema.owner import AuditEntry, Owner, Turn

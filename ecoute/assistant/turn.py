@@ -17,9 +17,9 @@ import numpy as np
 from ecoute.assistant import intents as intent_mod
 from ecoute.assistant.context import TurnContext
 from ecoute.assistant.skills import answer as run_skill
+from ecoute.assistant.verify import verify
 from ecoute.audio.io import Audio
 from ecoute.audio.vad import find_speech
-from ecoute.audio.verify import verify
 from ecoute.audio.wake import get_wake_detector, wake_phrase
 from ecoute.config import Settings
 from ecoute.speech.asr import Transcript, Word, get_asr

@@ -124,7 +124,7 @@ audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True
 @audit_app.command("verify")
 def audit_verify(data_dir: Path | None = DataDir) -> None:
     """Walk the whole chain; exit 1 and name the first entry that was edited or removed."""
-    from ecoute.privacy import audit
+    from ecoute.store import audit
 
     store = _store(data_dir)
     with store.session() as session:

@@ -1,7 +1,7 @@
-"""Dataset lineage hooks called by deletion and erasure.
+"""Dataset lineage: what deletion and erasure do to datasets (through the ``review_tasks_gone`` hook).
 
-``mark_tasks_removed`` is called, in the deleting transaction, with the ids of review
-tasks whose source recording was deleted or whose owner was erased. It
+``mark_tasks_removed`` is called, in the deleting transaction (via :func:`on_review_tasks_gone`),
+with the ids of review tasks whose source recording was deleted or whose owner was erased. It
 
 - drops the content of those tasks' items in every dataset version (it was already
   unreadable once the task key went; dropping the ciphertext too leaves nothing behind),
@@ -21,8 +21,12 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from ecoute.privacy import hooks
 from ecoute.store.schema.datasets import DatasetItem, DatasetVersion, TemplateProposal
 
+#: Reviewed tasks a template proposal needs; below it after a removal, it is withdrawn.
+#: Defined here (proposals imports it) so that lineage does not import the proposals module.
+MIN_SUPPORT = 2
 #: The job stage that rebuilds stale datasets (for ``ecoute.jobs.STAGES``).
 REBUILD_STAGE = "ecoute.improve.datasets:rebuild_stale"
 _CHUNK = 500
@@ -62,8 +66,6 @@ def mark_tasks_removed(session: Session, task_ids: list[str], *, reason: str = "
 
 
 def _withdraw_support(session: Session, removed: set[str]) -> None:
-    from ecoute.improve.proposals import MIN_SUPPORT
-
     for proposal in session.execute(
         select(TemplateProposal).where(TemplateProposal.status == "pending")
     ).scalars():
@@ -74,3 +76,8 @@ def _withdraw_support(session: Session, removed: set[str]) -> None:
             if len(support) < MIN_SUPPORT:
                 proposal.status = "withdrawn"
                 proposal.note = "its supporting reviews were removed"
+
+
+def on_review_tasks_gone(event: hooks.ReviewTasksGone) -> int:
+    """Hook handler (wired by ``ecoute.services.wiring``): deletion or erasure removed these tasks."""
+    return mark_tasks_removed(event.session, list(event.task_ids))

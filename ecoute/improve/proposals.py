@@ -32,13 +32,17 @@ from hassil import Intents, recognize_best
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ecoute.assistant import intents
+from ecoute.assistant.intents import load_intents, normalise
+from ecoute.assistant.intents import recognize as assistant_recognize
+from ecoute.assistant.intents import sentence_files as files
 from ecoute.config import Settings
 from ecoute.errors import BadInput, NotFound
 from ecoute.improve.datasets import Example
+from ecoute.improve.lineage import MIN_SUPPORT
 from ecoute.store.schema.base import utcnow
 from ecoute.store.schema.datasets import TemplateProposal
 
-MIN_SUPPORT = 2
 ACCEPTED_FILE = "improve_accepted.yaml"
 #: Characters with a meaning in hassil templates; a transcript never needs them.
 _SYNTAX = re.compile(r"[()\[\]{}<>|;:]")
@@ -51,8 +55,6 @@ def extra_dir(settings: Settings) -> Path:
 
 
 def sentence_files(settings: Settings, language: str) -> list[Path]:
-    from ecoute.assistant.intents import sentence_files as files
-
     return files(language, extra_dir(settings))
 
 
@@ -66,15 +68,11 @@ def sentences_version(settings: Settings, language: str) -> str:
 
 def recognize(settings: Settings, text: str, language: str):
     """The assistant's own recogniser, with the extra sentence directory it loads in production."""
-    from ecoute.assistant.intents import recognize as assistant_recognize
-
     return assistant_recognize(text, language, extra_dir=extra_dir(settings))
 
 
 def reload_assistant() -> None:
     """Forget compiled intents so the next request sees newly written sentence files."""
-    from ecoute.assistant import intents
-
     intents.load_intents.cache_clear()
 
 
@@ -91,8 +89,6 @@ def _digitise(text: str, language: str) -> str:
 
 def templatize(transcript: str, slots: dict, language: str) -> str | None:
     """A hassil template for ``transcript`` with each slot value replaced by its slot."""
-    from ecoute.assistant.intents import normalise
-
     text = _SYNTAX.sub(" ", normalise(transcript))
     if any(isinstance(v, (int, float)) and not isinstance(v, bool) for v in slots.values()):
         text = _digitise(text, language)
@@ -162,8 +158,6 @@ def _norm_slots(slots: dict) -> dict:
 
 
 def _matches(intents: Intents, text: str, language: str, intent: str | None, slots: dict) -> bool:
-    from ecoute.assistant.intents import normalise
-
     result = recognize_best(normalise(text), intents, language=language)
     if result is None or result.intent.name != intent:
         return False
@@ -177,8 +171,6 @@ def handled_correctly(settings: Settings, example: Example) -> bool:
 
 
 def known_intents(settings: Settings, language: str) -> set[str]:
-    from ecoute.assistant.intents import load_intents
-
     return set(load_intents(language, str(extra_dir(settings))).intents)
 
 

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from ecoute.config import Settings
 from ecoute.improve.datasets import Example
 from ecoute.improve.metrics import normalise_for_wer
+from ecoute.store.schema.datasets import DatasetVersion
 from ecoute.store.schema.owner import Device
 
 MIN_HOUSEHOLDS = 3
@@ -117,8 +118,6 @@ def save(settings: Settings, vocab: Vocabulary) -> Path:
 
 def load(session: Session, settings: Settings, language: str) -> Vocabulary | None:
     """The saved vocabulary, or None — also when the dataset it came from went stale."""
-    from ecoute.store.schema.datasets import DatasetVersion
-
     path = vocabulary_path(settings, language)
     if not path.exists():
         return None

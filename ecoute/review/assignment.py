@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ecoute.config import Settings
-from ecoute.review.errors import CapReached, NotYours, TaskGone
+from ecoute.review.errors import AlreadySubmitted, CapReached, NotYours, TaskGone
 from ecoute.review.purge import delete_tasks
 from ecoute.review.tasks import get_task, read_audio, task_key
 from ecoute.store.schema.base import utcnow
@@ -232,8 +232,6 @@ def held_task(session: Session, staff: Staff, task_id: str, *, need_open: bool =
         raise NotYours("this task is not assigned to you")
     open_rows = [r for r in rows if r.state == "open"]
     if need_open and not open_rows:
-        from ecoute.review.errors import AlreadySubmitted
-
         raise AlreadySubmitted(f"you already finished this task ({rows[0].state}); nothing was changed")
     return Held(task, open_rows[0] if open_rows else rows[0])
 

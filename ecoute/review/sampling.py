@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from ecoute.config import Settings
 from ecoute.review.consent import is_opted_in
+from ecoute.review.tasks import prepare_sample
 from ecoute.store.schema.owner import Turn
 from ecoute.store.schema.review_qc import ReviewSample, ReviewStratum
 from ecoute.store.store import Store
@@ -221,8 +222,6 @@ def consider_turn(
         "status": None,
     }
     if decision.sampled and prepare:
-        from ecoute.review.tasks import prepare_sample
-
         outcome = prepare_sample(store, sample_id, rng=np_rng)
         result.update(task_id=outcome.get("task_id"), status=outcome["status"])
     elif decision.sampled:

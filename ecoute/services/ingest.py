@@ -27,9 +27,12 @@ from typing import Any
 
 from sqlalchemy import select
 
+from ecoute.assistant.context import TurnContext
+from ecoute.assistant.turn import run_turn
 from ecoute.audio.io import Audio, load_audio, wav_bytes
 from ecoute.config import Settings
 from ecoute.errors import BadInput, EcouteError
+from ecoute.improve.vocabulary import load as load_vocabulary
 from ecoute.services.privacy_actions import PrivacyActions
 from ecoute.services.skill_state import DbSkillState
 from ecoute.store.schema.base import utcnow
@@ -85,17 +88,13 @@ class AnswerAudioCache:
 
 
 def voice_turn():
-    """``ecoute.assistant.turn.run_turn``, imported when the first turn arrives (it loads models)."""
-    from ecoute.assistant.turn import run_turn
-
+    """``ecoute.assistant.turn.run_turn``, the default voice turn (its models load on first use)."""
     return run_turn
 
 
 def _hotwords(session, settings: Settings) -> str | None:
     """Domain vocabulary the learning loop built from reviews (None until it has built one)."""
-    from ecoute.improve.vocabulary import load
-
-    vocabulary = load(session, settings, settings.language)
+    vocabulary = load_vocabulary(session, settings, settings.language)
     return vocabulary.hotwords if vocabulary else None
 
 
@@ -141,7 +140,6 @@ def ingest_turn(store: Store, *, device_id: str, upload: bytes, wake_score: floa
     settings = store.settings
     audio = check_upload(upload, settings)
     run_turn = run_turn or voice_turn()
-    from ecoute.assistant.context import TurnContext
 
     written: list[str] = []
     try:
