@@ -66,7 +66,7 @@ class Settings:
     server_url: str = ""
     device_token: str = ""
     device_muted: bool = False
-    key_provider: str = "local-file"  # local-file | vault-transit
+    key_provider: str = "local-file"  # local-file
     blob_store: str = "local"  # local | s3
     job_runner: str = "inline"  # inline | procrastinate
     #: Seconds between two runs of the retention (auto-delete) sweep by the job runner.
