@@ -29,7 +29,7 @@ def test_a_tuned_device_threshold_makes_a_weak_wake_a_false_activation(cfg: Sett
 def test_templates_in_the_data_dirs_sentence_folder_are_loaded(cfg: Settings) -> None:
     request = synth.wake_and_request("make me a sandwich", SLT)
     assert run_turn(request, cfg, check_wake=False).intent is None
-    folder = cfg.sentences_dir / "en"
+    folder = cfg.store.sentences_dir / "en"
     folder.mkdir(parents=True)
     (folder / "accepted.yaml").write_text(
         'language: "en"\nintents:\n  HassNevermind:\n    data:\n      - sentences:\n'

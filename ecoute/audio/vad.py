@@ -90,7 +90,7 @@ def _vad(name: str) -> Vad:
 
 
 def get_vad(settings: Settings) -> Vad:
-    return _vad(settings.vad_engine)
+    return _vad(settings.speech.vad_engine)
 
 
 @dataclass(frozen=True)

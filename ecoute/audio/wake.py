@@ -229,9 +229,9 @@ def _detector(engine: str, model: str) -> WakeDetector:
 
 
 def get_wake_detector(settings: Settings) -> WakeDetector:
-    return _detector(settings.wake_engine, settings.wake_model)
+    return _detector(settings.speech.wake_engine, settings.speech.wake_model)
 
 
 def wake_phrase(settings: Settings) -> str:
     """The words of the configured wake word ("alexa", "hey jarvis"), for the server's transcript check."""
-    return Path(settings.wake_model).stem.replace("_", " ").lower()
+    return Path(settings.speech.wake_model).stem.replace("_", " ").lower()

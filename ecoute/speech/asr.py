@@ -146,9 +146,9 @@ def _pocketsphinx() -> PocketsphinxEngine:
 
 
 def _build_whisper(settings: Settings, language: str) -> AsrEngine:
-    name = settings.asr_model_en if language == "en" else settings.asr_model_multilingual
+    name = settings.speech.asr_model_en if language == "en" else settings.speech.asr_model_multilingual
     label = name if name in models.BUILTIN else Path(name).name
-    return _whisper(models.resolve(name, settings.cache_dir), settings.asr_beam_size, label)
+    return _whisper(models.resolve(name, settings.store.cache_dir), settings.speech.asr_beam_size, label)
 
 
 #: Engine name → builder(settings, language). Add an engine here, never an ``if`` elsewhere.
@@ -160,11 +160,11 @@ ENGINES: dict[str, Callable[[Settings, str], AsrEngine]] = {
 
 def get_asr(settings: Settings, language: str | None = None) -> AsrEngine:
     """The engine for ``language`` (default: settings.language), loaded once and cached."""
-    language = language or settings.language
+    language = language or settings.speech.language
     if language not in (*LANGUAGES, "auto"):
         raise BadInput(f"unsupported language {language!r}; choose one of {', '.join(LANGUAGES)} or auto")
     try:
-        builder = ENGINES[settings.asr_engine]
+        builder = ENGINES[settings.speech.asr_engine]
     except KeyError:
-        raise BadInput(f"unknown ASR engine {settings.asr_engine!r}; choose one of {', '.join(ENGINES)}") from None
+        raise BadInput(f"unknown ASR engine {settings.speech.asr_engine!r}; choose one of {', '.join(ENGINES)}") from None
     return builder(settings, language)

@@ -87,13 +87,13 @@ def _piper(voice_path: str) -> PiperTts:
 #: Engine name → builder(settings).
 ENGINES: dict[str, Callable[[Settings], TtsEngine]] = {
     "espeak-ng": lambda settings: EspeakTts(),
-    "piper": lambda settings: _piper(settings.piper_voice),
+    "piper": lambda settings: _piper(settings.speech.piper_voice),
 }
 
 
 def get_tts(settings: Settings) -> TtsEngine:
     """The configured engine; piper is also picked when a voice file is configured."""
-    name = "piper" if settings.piper_voice and settings.tts_engine == "espeak-ng" else settings.tts_engine
+    name = "piper" if settings.speech.piper_voice and settings.speech.tts_engine == "espeak-ng" else settings.speech.tts_engine
     try:
         return ENGINES[name](settings)
     except KeyError:

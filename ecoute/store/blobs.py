@@ -107,7 +107,7 @@ class S3BlobStore:
 
 
 def _local(settings: Settings) -> BlobStore:
-    return LocalBlobStore(settings.data_dir / "blobs")
+    return LocalBlobStore(settings.store.data_dir / "blobs")
 
 
 def _s3(settings: Settings) -> BlobStore:
@@ -132,6 +132,6 @@ BLOB_STORES: dict[str, Callable[[Settings], BlobStore]] = {"local": _local, "s3"
 
 def get_blob_store(settings: Settings) -> BlobStore:
     try:
-        return BLOB_STORES[settings.blob_store](settings)
+        return BLOB_STORES[settings.store.blob_store](settings)
     except KeyError:
-        raise ValueError(f"unknown blob store {settings.blob_store!r}; choose one of {sorted(BLOB_STORES)}") from None
+        raise ValueError(f"unknown blob store {settings.store.blob_store!r}; choose one of {sorted(BLOB_STORES)}") from None

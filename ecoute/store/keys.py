@@ -142,7 +142,7 @@ def _b64(data: bytes) -> str:
 
 
 def _local(settings: Settings) -> KeyProvider:
-    return LocalFileKeyProvider(settings.data_dir / "keys" / "kek.bin")
+    return LocalFileKeyProvider(settings.store.data_dir / "keys" / "kek.bin")
 
 
 def _vault(settings: Settings) -> KeyProvider:
@@ -159,8 +159,8 @@ KEY_PROVIDERS: dict[str, Callable[[Settings], KeyProvider]] = {
 
 def get_key_provider(settings: Settings) -> KeyProvider:
     try:
-        return KEY_PROVIDERS[settings.key_provider](settings)
+        return KEY_PROVIDERS[settings.store.key_provider](settings)
     except KeyError:
         raise ValueError(
-            f"unknown key provider {settings.key_provider!r}; choose one of {sorted(KEY_PROVIDERS)}"
+            f"unknown key provider {settings.store.key_provider!r}; choose one of {sorted(KEY_PROVIDERS)}"
         ) from None
