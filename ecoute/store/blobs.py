@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Protocol
 
-from ecoute.config import Settings
+from ecoute.config import ConfigError, Settings
 
 _SAFE_KEY = re.compile(r"^[a-z0-9][a-z0-9/_.-]{0,199}$")
 
@@ -114,9 +114,17 @@ def _s3(settings: Settings) -> BlobStore:
     import boto3  # production engine only
     from botocore.config import Config
 
+    cfg = settings.store
+    if not cfg.s3_endpoint:
+        raise ConfigError("ECOUTE_S3_ENDPOINT is not set: the s3 blob store needs the endpoint URL")
+    credentials = {}
+    if cfg.s3_access_key_id:  # else boto3 finds its own (AWS_* variables, profiles)
+        credentials = {"aws_access_key_id": cfg.s3_access_key_id,
+                       "aws_secret_access_key": cfg.s3_secret_access_key.get_secret_value()}
     client = boto3.client(
         "s3",
-        endpoint_url=os.environ["ECOUTE_S3_ENDPOINT"],
+        endpoint_url=cfg.s3_endpoint,
+        **credentials,
         config=Config(
             signature_version="s3v4",
             s3={"addressing_style": "path"},
@@ -124,7 +132,7 @@ def _s3(settings: Settings) -> BlobStore:
             response_checksum_validation="when_required",
         ),
     )
-    return S3BlobStore(os.environ.get("ECOUTE_S3_BUCKET", "ecoute"), client)
+    return S3BlobStore(cfg.s3_bucket, client)
 
 
 BLOB_STORES: dict[str, Callable[[Settings], BlobStore]] = {"local": _local, "s3": _s3}

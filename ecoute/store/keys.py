@@ -22,7 +22,7 @@ from typing import Protocol
 
 import httpx
 
-from ecoute.config import Settings
+from ecoute.config import ConfigError, Settings
 from ecoute.store import crypto
 
 
@@ -146,9 +146,10 @@ def _local(settings: Settings) -> KeyProvider:
 
 
 def _vault(settings: Settings) -> KeyProvider:
-    return VaultTransitKeyProvider(
-        os.environ["VAULT_ADDR"], os.environ["VAULT_TOKEN"], os.environ.get("ECOUTE_VAULT_KEY", "ecoute")
-    )
+    cfg = settings.store
+    if not cfg.vault_addr or not cfg.vault_token.get_secret_value():
+        raise ConfigError("VAULT_ADDR and VAULT_TOKEN must be set for the vault-transit key provider")
+    return VaultTransitKeyProvider(cfg.vault_addr, cfg.vault_token.get_secret_value(), cfg.vault_key)
 
 
 KEY_PROVIDERS: dict[str, Callable[[Settings], KeyProvider]] = {
