@@ -186,7 +186,7 @@ class ServerSettings(_Group):
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
     #: Cost of argon2 password hashes; tests lower these.
     argon2_time_cost: int = Field(default=3, ge=1)
-    argon2_memory_kib: int = Field(default=65536, ge=8)
+    argon2_memory_kib: int = Field(default=65536, ge=32)  # argon2 wants 8 KiB per lane, 4 lanes
     #: Test-only: seconds ingest sleeps between writing a turn's blob and committing its rows.
     ingest_pause_s: float = Field(default=0.0, ge=0)
 
