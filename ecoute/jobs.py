@@ -91,7 +91,7 @@ class InlineJobRunner:
 
     def __init__(self, store, *, sweep_interval_s: float | None = None):
         self.store = store
-        self.sweep_interval_s = (store.settings.retention_sweep_interval_s
+        self.sweep_interval_s = (store.settings.jobs.retention_sweep_interval_s
                                  if sweep_interval_s is None else sweep_interval_s)
         self._queue: queue.Queue[tuple[str, dict] | None] = queue.Queue()
         self._stop = threading.Event()
@@ -212,7 +212,7 @@ class ProcrastinateJobRunner:
         import procrastinate
 
         self.store = store
-        url = store.settings.db_url.replace("postgresql+psycopg://", "postgresql://")
+        url = store.settings.store.db_url.replace("postgresql+psycopg://", "postgresql://")
         self.app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=url))
         self._tasks = {name: self.app.task(name=name)(self._runner(name)) for name in STAGES}
 

@@ -201,22 +201,22 @@ def configured_name(family: Family, settings: Settings) -> str:
     """The engine name ``settings`` chooses for ``family`` (the one place that maps families to settings)."""
     match family:
         case Family.ASR:
-            return settings.asr_engine
+            return settings.speech.asr_engine
         case Family.TTS:
             # A configured Piper voice is meant to be used even if the engine was left at the default.
-            if settings.piper_voice and settings.tts_engine == "espeak-ng":
+            if settings.speech.piper_voice and settings.speech.tts_engine == "espeak-ng":
                 return "piper"
-            return settings.tts_engine
+            return settings.speech.tts_engine
         case Family.WAKE:
-            return settings.wake_engine
+            return settings.speech.wake_engine
         case Family.VAD:
-            return settings.vad_engine
+            return settings.speech.vad_engine
         case Family.KEYS:
-            return settings.key_provider
+            return settings.store.key_provider
         case Family.BLOBS:
-            return settings.blob_store
+            return settings.store.blob_store
         case Family.JOBS:
-            return settings.job_runner
+            return settings.jobs.job_runner
 
 
 def create(family: Family, settings: Settings, name: str | None = None) -> Any:

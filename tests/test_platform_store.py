@@ -209,7 +209,7 @@ def test_no_plaintext_of_platform_content_at_rest(store: Store):
     add_turn(store, alice, secret)
     with store.vault_session() as (session, vault):
         DbSkillState(session, vault, alice).put("shopping", {"items": [secret]})
-    for path in store.settings.data_dir.rglob("*"):
+    for path in store.settings.store.data_dir.rglob("*"):
         if path.is_file():
             assert secret.encode() not in path.read_bytes(), path
     with store.session() as session:

@@ -89,7 +89,7 @@ def test_runner_comes_from_the_registry(sqlite_store) -> None:
 
 
 def test_expensive_engines_stay_cached_and_stores_do_not(settings: Settings) -> None:
-    other = settings.replace(data_dir=settings.data_dir / "other")
+    other = settings.replace(data_dir=settings.store.data_dir / "other")
     assert get_wake_detector(settings) is get_wake_detector(other)
     assert get_vad(settings) is get_vad(other)
     assert get_asr(settings.replace(asr_engine="pocketsphinx")) is get_asr(other.replace(asr_engine="pocketsphinx"))
@@ -147,7 +147,7 @@ class ParrotAsr:
 
 
 def build(settings):
-    return ParrotAsr(settings.language)
+    return ParrotAsr(settings.speech.language)
 
 
 build.languages = ["fr"]

@@ -158,7 +158,7 @@ def test_export_refuses_unknown_request(sqlite_store: Store):
         run_export(sqlite_store, "doesnotexist")
     with sqlite_store.session() as session:
         assert session.execute(select(DataSubjectRequest)).first() is None
-    shutil.rmtree(sqlite_store.settings.data_dir / "exports", ignore_errors=True)
+    shutil.rmtree(sqlite_store.settings.store.data_dir / "exports", ignore_errors=True)
 
 
 def test_an_export_finishing_after_erasure_began_leaves_no_archive(sqlite_store: Store):

@@ -35,7 +35,7 @@ def test_templates_in_the_data_dirs_sentence_folder_are_loaded(fake_engines: Fak
     fake_engines.asr.text = "Alexa, make me a sandwich"
     request = synth.concat([0.5, tone(0.45), 0.25, tone(1.2), 1.0])
     assert run_turn(request, cfg, check_wake=False).intent is None
-    folder = cfg.sentences_dir / "en"
+    folder = cfg.store.sentences_dir / "en"
     folder.mkdir(parents=True)
     (folder / "accepted.yaml").write_text(
         'language: "en"\nintents:\n  HassNevermind:\n    data:\n      - sentences:\n'

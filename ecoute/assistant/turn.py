@@ -111,7 +111,7 @@ def run_turn(audio: Audio, settings: Settings, *, context: TurnContext | None = 
     """
     context = context or TurnContext()
     clock = _Clock()
-    lang = language or settings.language
+    lang = language or settings.speech.language
     detector = get_wake_detector(settings)
     wake = detector.detect(audio)
     clock.lap("wake")
@@ -127,7 +127,7 @@ def run_turn(audio: Audio, settings: Settings, *, context: TurnContext | None = 
         result.timings_ms = clock.total()
         return result
 
-    min_score = max(settings.wake_verify_score, detector.threshold, min_wake_score or 0.0)
+    min_score = max(settings.speech.wake_verify_score, detector.threshold, min_wake_score or 0.0)
     if not wake.fired or wake.end_s is None:
         return discard("wake_score_below_verify_threshold")
 
@@ -155,7 +155,7 @@ def run_turn(audio: Audio, settings: Settings, *, context: TurnContext | None = 
     result.transcript = _request_transcript(full, verdict.wake_words, verdict.request_text, start)
 
     match = intent_mod.recognize(verdict.request_text, result.language,
-                                 extra_dir=settings.sentences_dir)
+                                 extra_dir=settings.store.sentences_dir)
     clock.lap("intent")
     reply = run_skill(match, context, result.language)
     clock.lap("skill")

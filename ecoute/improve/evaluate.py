@@ -114,8 +114,8 @@ def false_accepts_per_device_hour(session: Session, *, days: int = 30) -> float 
 
 
 def asr_version(settings: Settings, language: str, *, vocabulary: str | None = None) -> str:
-    model = settings.asr_model_en if language == "en" else settings.asr_model_multilingual
-    version = f"{settings.asr_engine}:{model}:beam{settings.asr_beam_size}"
+    model = settings.speech.asr_model_en if language == "en" else settings.speech.asr_model_multilingual
+    version = f"{settings.speech.asr_engine}:{model}:beam{settings.speech.asr_beam_size}"
     return f"{version}+vocab:{vocabulary}" if vocabulary else version
 
 

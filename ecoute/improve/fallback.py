@@ -82,7 +82,7 @@ def with_fallback(recognizer: Recognizer, fallbacks: dict[str, Fallback]) -> Rec
 
 
 def model_path(settings: Settings, language: str) -> Path:
-    return settings.data_dir / "improve" / f"fallback-{language}.pickle"
+    return settings.store.data_dir / "improve" / f"fallback-{language}.pickle"
 
 
 def save(settings: Settings, fallback: Fallback) -> Path:

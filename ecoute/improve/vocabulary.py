@@ -104,7 +104,7 @@ def build_vocabulary(examples: Iterable[Example], language: str, *, device_names
 
 
 def vocabulary_path(settings: Settings, language: str) -> Path:
-    return settings.data_dir / "improve" / f"vocabulary-{language}.json"
+    return settings.store.data_dir / "improve" / f"vocabulary-{language}.json"
 
 
 def save(settings: Settings, vocab: Vocabulary) -> Path:

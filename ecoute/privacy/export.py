@@ -72,7 +72,7 @@ def _nothing(*_args) -> None:
 
 def signing_key(settings: Settings) -> Ed25519PrivateKey:
     """The server's export-signing key, created (0600) on first use beside the KEK."""
-    secret = read_or_create_secret(settings.data_dir / "keys" / "export-signing.key")
+    secret = read_or_create_secret(settings.store.data_dir / "keys" / "export-signing.key")
     return Ed25519PrivateKey.from_private_bytes(secret)
 
 
@@ -83,7 +83,7 @@ def public_key_hex(settings: Settings) -> str:
 
 
 def exports_dir(settings: Settings) -> Path:
-    path = settings.data_dir / "exports"
+    path = settings.store.data_dir / "exports"
     path.mkdir(parents=True, exist_ok=True)
     os.chmod(path, 0o700)
     return path

@@ -40,7 +40,7 @@ def retention_days(owner_days: int | None, platform_days: int) -> int | None:
 def sweep(store: Store, now: datetime | None = None) -> dict:
     """Delete every turn past its retention, with everything derived; return the counts."""
     now = now or utcnow()
-    platform_days = store.settings.max_retention_days
+    platform_days = store.settings.policy.max_retention_days
     report = {"owners": 0, "turns": 0, "review_tasks": 0, "blobs": 0, "datasets_marked": 0,
               "exports_expired": 0, "tombstones_purged": 0}
     with store.session() as session:

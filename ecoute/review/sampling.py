@@ -50,11 +50,11 @@ class SamplingPolicy:
     @classmethod
     def from_settings(cls, settings: Settings) -> SamplingPolicy:
         return cls(
-            settings.review_sample_rate,
-            parse_language_rates(settings.review_language_rates),
-            settings.review_unsure_boost,
-            settings.review_unsure_confidence,
-            settings.review_cap_per_owner_30d,
+            settings.policy.review_sample_rate,
+            parse_language_rates(settings.policy.review_language_rates),
+            settings.policy.review_unsure_boost,
+            settings.policy.review_unsure_confidence,
+            settings.policy.review_cap_per_owner_30d,
         )
 
     def rate_for(self, language: str) -> float:

@@ -328,7 +328,7 @@ def prepare_sample(store: Store, sample_id: int, *, rng=None, prepare=None) -> d
             if sample is not None and sample.status == "preparing":
                 sample.status = "cancelled"
             return {"status": "cancelled"}
-        double = random.SystemRandom().random() < store.settings.review_double_fraction
+        double = random.SystemRandom().random() < store.settings.policy.review_double_fraction
         task = create_task(
             session,
             vault,

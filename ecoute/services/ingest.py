@@ -94,15 +94,15 @@ def voice_turn():
 
 def _hotwords(session, settings: Settings) -> str | None:
     """Domain vocabulary the learning loop built from reviews (None until it has built one)."""
-    vocabulary = load_vocabulary(session, settings, settings.language)
+    vocabulary = load_vocabulary(session, settings, settings.speech.language)
     return vocabulary.hotwords if vocabulary else None
 
 
 def check_upload(data: bytes, settings: Settings) -> Audio:
     """Refuse oversized or undecodable uploads before anything is stored."""
-    if len(data) > settings.max_upload_bytes:
-        raise UploadTooLarge(f"upload of {len(data)} bytes is larger than the limit of {settings.max_upload_bytes}")
-    return load_audio(data, max_seconds=settings.max_audio_seconds)
+    if len(data) > settings.server.max_upload_bytes:
+        raise UploadTooLarge(f"upload of {len(data)} bytes is larger than the limit of {settings.server.max_upload_bytes}")
+    return load_audio(data, max_seconds=settings.speech.max_audio_seconds)
 
 
 def _words(transcript: Any) -> list[dict]:
@@ -184,8 +184,8 @@ def ingest_turn(store: Store, *, device_id: str, upload: bytes, wake_score: floa
                                  created_at=now)
                 written.append(turn.audio_blob)
                 turn_id = turn.id
-                if settings.ingest_pause_s:
-                    time.sleep(settings.ingest_pause_s)  # test-only: a window to kill the process in
+                if settings.server.ingest_pause_s:
+                    time.sleep(settings.server.ingest_pause_s)  # test-only: a window to kill the process in
         # committed: the turn is stored for good from here on
     except BaseException:
         for key in written:

@@ -133,7 +133,7 @@ def read_or_create_secret(path: Path) -> bytes:
 # Providers are built per store (not cached): each holds keys read from its own data dir.
 @plugins.declare(plugins.ANY_LANGUAGE)
 def local_file(settings: Settings) -> KeyProvider:
-    return LocalFileKeyProvider(settings.data_dir / "keys" / "kek.bin")
+    return LocalFileKeyProvider(settings.store.data_dir / "keys" / "kek.bin")
 
 
 @plugins.declare(plugins.ANY_LANGUAGE)

@@ -87,7 +87,7 @@ def _page(request: Request, session: Session, work: Callable[[], Response]) -> R
 
 def _me(session: Session, settings, staff: Staff) -> dict:
     done = completed_today(session, staff)
-    every = max(1, settings.review_break_every)
+    every = max(1, settings.policy.review_break_every)
     return {
         "name": staff.display_name,
         "role": staff.role,
@@ -126,8 +126,8 @@ def workstation(
                 "task": task,
                 "done": done[:20],
                 "categories": annotate.SENSITIVE_CATEGORIES,
-                "intents": intent_names(task["language"], settings.extra_sentences_dir) if task else (),
-                "procedure": settings.review_escalation_procedure,
+                "intents": intent_names(task["language"], settings.store.extra_sentences_dir) if task else (),
+                "procedure": settings.policy.review_escalation_procedure,
             },
         )
 
