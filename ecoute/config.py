@@ -58,6 +58,7 @@ class Settings:
     wake_engine: str = "micro"  # micro (pymicro-wakeword) | open (pyopen-wakeword)
     wake_model: str = "alexa"
     vad_engine: str = "silero"  # silero | micro
+    end_of_speech_s: float = 0.5  # silence that ends a request (turn, device, find_speech); see README latency
     #: Stricter wake score the server asks of a turn before it answers (second check).
     wake_verify_score: float = 0.0
     #: Directory of extra hassil sentence files (<dir>/<lang>/*.yaml), e.g. accepted templates.

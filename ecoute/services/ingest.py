@@ -84,13 +84,6 @@ class AnswerAudioCache:
             return item[2]
 
 
-def voice_turn():
-    """``ecoute.assistant.turn.run_turn``, imported when the first turn arrives (it loads models)."""
-    from ecoute.assistant.turn import run_turn
-
-    return run_turn
-
-
 def _hotwords(session, settings: Settings) -> str | None:
     """Domain vocabulary the learning loop built from reviews (None until it has built one)."""
     from ecoute.improve.vocabulary import load
@@ -136,12 +129,13 @@ class IngestResult:
 
 
 def ingest_turn(store: Store, *, device_id: str, upload: bytes, wake_score: float | None,
-                answers: AnswerAudioCache | None = None, jobs=None, run_turn=None) -> IngestResult:
+                answers: AnswerAudioCache | None = None, jobs=None) -> IngestResult:
     """Run and store one device turn; see the module docstring for the crash-safety order."""
     settings = store.settings
     audio = check_upload(upload, settings)
-    run_turn = run_turn or voice_turn()
+    # Imported when the first turn arrives, not at server start: the pipeline pulls in the engines.
     from ecoute.assistant.context import TurnContext
+    from ecoute.assistant.pipeline.runner import RunOptions, run
 
     written: list[str] = []
     try:
@@ -160,13 +154,12 @@ def ingest_turn(store: Store, *, device_id: str, upload: bytes, wake_score: floa
                 state=DbSkillState(session, vault, owner.id),
                 privacy=PrivacyActions(session, vault, owner_id=owner.id, device_id=device.id, now=now),
             )
-            # check_wake=False: the device already fired; the server re-scores the wake word itself
-            # and a turn that fails its stricter check comes back as a false activation.
-            result = run_turn(audio, settings, context=context, check_wake=False, device_wake_score=wake_score,
-                              speak=True, min_wake_score=device.wake_threshold,
-                              hotwords=_hotwords(session, settings))
-            if not getattr(result, "wake", True):
-                result.false_activation = True
+            # device_fired: the device already fired; the server still starts at the wake stage to
+            # re-score the wake word itself, and a turn that fails its stricter check (or whose wake
+            # word the server does not find) comes back as a false activation.
+            options = RunOptions(device_fired=True, device_wake_score=wake_score,
+                                 min_wake_score=device.wake_threshold, hotwords=_hotwords(session, settings))
+            result = run(audio, settings, options=options, context=context)
             transcript = getattr(result.transcript, "text", "") if result.transcript is not None else ""
             turn_id: str | None = None
             # Written after the voice turn, not before: on PostgreSQL an early UPDATE would hold
