@@ -126,6 +126,8 @@ class SpeechSettings(_Group):
     wake_engine: EngineName = "micro"  # micro (pymicro-wakeword) | open (pyopen-wakeword)
     wake_model: str = Field(default="alexa", min_length=1)
     vad_engine: EngineName = "silero"  # silero | micro
+    #: Silence that ends a request (the turn, the device, find_speech); see README latency.
+    end_of_speech_s: float = Field(default=0.5, gt=0)
     #: Stricter wake score the server asks of a turn before it answers (second check).
     wake_verify_score: Rate = 0.0
 

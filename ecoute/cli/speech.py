@@ -54,14 +54,17 @@ def ask(
     ),
 ) -> None:
     """Run one full assistant turn on a recording: wake word, request, intent, answer."""
-    from ecoute.assistant.turn import run_turn
+    from ecoute.assistant.pipeline import Stage
+    from ecoute.assistant.pipeline.runner import RunOptions, run
     from ecoute.audio.io import load_audio, write_wav
 
     settings = _settings(data_dir=data_dir)
     if say is not None and say.is_dir():
         raise BadInput(f"{say}: is a directory, expected a .wav path")
     audio = load_audio(file, max_seconds=settings.speech.max_audio_seconds)
-    result = run_turn(audio, settings, speak=say is not None, language=language)
+    # Spoken only when asked: without --say the run ends with the answer's text.
+    result = run(audio, settings, end=Stage.TTS if say is not None else Stage.SKILL,
+                 options=RunOptions(language=language))
     if say is not None and result.answer_audio is not None:
         tmp = say.with_name(f".{say.name}.part")
         write_wav(tmp, result.answer_audio)
