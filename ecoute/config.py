@@ -121,6 +121,19 @@ class Settings:
     #: Sample rate of prepared review clips (Hz).
     review_audio_rate: int = 16000
 
+    # -- hardening (issue 12) -------------------------------------------------------------
+    #: Seconds a client has to send a request's headers (server group).
+    request_header_timeout_s: float = 10.0
+    #: Seconds a client has to send a whole request body, e.g. a turn upload; then 408 (server group).
+    request_body_timeout_s: float = 30.0
+    #: Turn uploads one device may have in flight at once, per API process; beyond it 429 (server group).
+    max_uploads_per_device: int = 2
+    #: Most channels an uploaded or decoded audio file may have (audio/speech group).
+    max_audio_channels: int = 8
+    #: Sample rates accepted for audio input, in Hz (audio/speech group).
+    min_audio_rate: int = 4000
+    max_audio_rate: int = 192000
+
     @classmethod
     def load(cls, **overrides: Any) -> Settings:
         values: dict[str, Any] = {}

@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import select
 
 from ecoute.audio.io import Audio, load_audio, wav_bytes
+from ecoute.audio.probe import AudioLimits
 from ecoute.config import Settings
 from ecoute.errors import BadInput, EcouteError
 from ecoute.services.privacy_actions import PrivacyActions
@@ -103,7 +104,9 @@ def check_upload(data: bytes, settings: Settings) -> Audio:
     """Refuse oversized or undecodable uploads before anything is stored."""
     if len(data) > settings.max_upload_bytes:
         raise UploadTooLarge(f"upload of {len(data)} bytes is larger than the limit of {settings.max_upload_bytes}")
-    return load_audio(data, max_seconds=settings.max_audio_seconds)
+    limits = AudioLimits(settings.max_audio_seconds, settings.max_audio_channels, settings.min_audio_rate,
+                         settings.max_audio_rate)
+    return load_audio(data, limits=limits)
 
 
 def _words(transcript: Any) -> list[dict]:
