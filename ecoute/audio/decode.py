@@ -57,7 +57,8 @@ def _decode_soundfile(data: bytes, limits: AudioLimits) -> tuple[np.ndarray, int
             total += len(block)
             if max_frames is not None and total > max_frames:
                 raise limits.too_long(total / rate)
-            parts.append(block[:, 0].copy() if channels == 1 else block.mean(axis=1, dtype=np.float32))
+            with np.errstate(invalid="ignore", over="ignore"):  # NaN/inf in float files: cleaned below
+                parts.append(block[:, 0].copy() if channels == 1 else block.mean(axis=1, dtype=np.float32))
     return (np.concatenate(parts) if parts else np.zeros(0, np.float32)), rate
 
 
