@@ -128,6 +128,11 @@ class SpeechSettings(_Group):
     vad_engine: EngineName = "silero"  # silero | micro
     #: Silence that ends a request (the turn, the device, find_speech); see README latency.
     end_of_speech_s: float = Field(default=0.5, gt=0)
+    #: Most channels an uploaded or decoded audio file may have.
+    max_audio_channels: int = Field(default=8, ge=1)
+    #: Sample rates accepted for audio input, in Hz.
+    min_audio_rate: int = Field(default=4000, gt=0)
+    max_audio_rate: int = Field(default=192000, gt=0)
     #: Stricter wake score the server asks of a turn before it answers (second check).
     wake_verify_score: Rate = 0.0
 
@@ -187,6 +192,11 @@ class ServerSettings(_Group):
     argon2_memory_kib: int = Field(default=65536, ge=32)  # argon2 wants 8 KiB per lane, 4 lanes
     #: Test-only: seconds ingest sleeps between writing a turn's blob and committing its rows.
     ingest_pause_s: float = Field(default=0.0, ge=0)
+    #: Seconds a client has to send a request's headers / a whole request body (a turn upload); then 408.
+    request_header_timeout_s: float = Field(default=10.0, gt=0)
+    request_body_timeout_s: float = Field(default=30.0, gt=0)
+    #: Turn uploads one device may have in flight at once, per API process; beyond it 429.
+    max_uploads_per_device: int = Field(default=2, ge=1)
 
 
 class DeviceSettings(_Group):

@@ -72,7 +72,7 @@ THIRD_PARTY = _third_party(IMPORTS)
 def test_the_walk_finds_module_level_and_function_local_imports() -> None:
     # guards against a walk that silently finds nothing: both kinds exist in the code today
     assert not any(IMPORTS["typer"].values())  # the CLI modules import typer at module level
-    assert all(IMPORTS["uvicorn"].values())  # only ever inside the serve / demo commands
+    assert any(IMPORTS["uvicorn"].values())  # inside the serve / demo commands (and at module level elsewhere)
     assert {"numpy", "sqlalchemy", "fastapi", "hassil"} <= set(THIRD_PARTY)
     assert "json" not in THIRD_PARTY and "ecoute" not in THIRD_PARTY
 

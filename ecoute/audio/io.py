@@ -3,20 +3,23 @@
 Everything downstream (wake word, VAD, ASR, redaction) works on one format, so the
 conversion happens once, here. soundfile (libsndfile) reads WAV/FLAC/OGG/MP3 without
 spawning processes; PyAV (already pulled in by faster-whisper) is the fallback for
-containers libsndfile does not know.
+containers libsndfile does not know. Inputs are probed before they are decoded
+(:mod:`ecoute.audio.probe`) and decoded in bounded blocks (:mod:`ecoute.audio.decode`).
 """
 
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
-from math import gcd
+from dataclasses import dataclass, replace
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 import soundfile as sf
 from scipy.signal import resample_poly
 
+from ecoute.audio.decode import decode
+from ecoute.audio.probe import AudioLimits, probe
 from ecoute.errors import AudioError
 
 TARGET_RATE = 16000
@@ -53,8 +56,10 @@ def from_pcm16(data: bytes, rate: int = TARGET_RATE) -> Audio:
 def resample(samples: np.ndarray, src_rate: int, dst_rate: int = TARGET_RATE) -> np.ndarray:
     if src_rate == dst_rate:
         return samples.astype(np.float32, copy=False)
-    g = gcd(src_rate, dst_rate)
-    return resample_poly(samples, dst_rate // g, src_rate // g).astype(np.float32)
+    # Common rates reduce to small factors (44.1 kHz → 160/441); an odd rate such as 191999 Hz
+    # would need a filter of millions of taps, so its ratio is approximated (error < 0.1 %).
+    ratio = Fraction(dst_rate, src_rate).limit_denominator(1000)
+    return resample_poly(samples, ratio.numerator, ratio.denominator).astype(np.float32)
 
 
 def load_audio(
@@ -62,64 +67,42 @@ def load_audio(
     *,
     max_seconds: float | None = None,
     rate: int = TARGET_RATE,
+    limits: AudioLimits | None = None,
 ) -> Audio:
     """Decode ``source`` (a path or the file's bytes) to mono float32 at ``rate``.
 
     Raises :class:`AudioError` with a reason a person can act on when the input is
-    missing, unreadable, empty/silent-length zero, or longer than ``max_seconds``.
+    missing, unreadable, empty/silent-length zero, truncated, or over the limits
+    (``max_seconds``, or the channel/rate/duration ``limits``). The headers are probed
+    first and decoding streams in blocks, so an input over the limits is refused
+    without being decoded whole (see :mod:`ecoute.audio.probe`).
     """
-    name = "<bytes>" if isinstance(source, bytes) else str(source)
-    if not isinstance(source, bytes):
-        path = Path(source)
-        if not path.exists():
-            raise AudioError(f"{name}: no such file")
-        if path.is_dir():
-            raise AudioError(f"{name}: is a directory, expected an audio file")
-        if path.stat().st_size == 0:
-            raise AudioError(f"{name}: file is empty")
-    elif not source:
-        raise AudioError("audio is empty (0 bytes)")
-
-    data, src_rate = _decode(source, name)
-    if data.size == 0:
-        raise AudioError(f"{name}: contains no audio samples")
-    if data.ndim == 2:
-        data = data.mean(axis=1)
-    duration = len(data) / float(src_rate)
-    if max_seconds is not None and duration > max_seconds:
-        raise AudioError(
-            f"{name}: {duration:.1f} s is longer than the limit of {max_seconds:.0f} s "
-            "(set ECOUTE_MAX_AUDIO_SECONDS to change it)"
-        )
-    return Audio(resample(data.astype(np.float32), src_rate, rate), rate)
-
-
-def _decode(source: str | Path | bytes, name: str) -> tuple[np.ndarray, int]:
+    if isinstance(source, bytes):
+        if not source:
+            raise AudioError("audio is empty (0 bytes)")
+        return _load(source, max_seconds, rate, limits)
+    path, name = Path(source), str(source)
+    if not path.exists():
+        raise AudioError(f"{name}: no such file")
+    if path.is_dir():
+        raise AudioError(f"{name}: is a directory, expected an audio file")
+    if path.stat().st_size == 0:
+        raise AudioError(f"{name}: file is empty")
     try:
-        handle = io.BytesIO(source) if isinstance(source, bytes) else str(source)
-        data, src_rate = sf.read(handle, dtype="float32", always_2d=False)
-        return data, int(src_rate)
-    except Exception as sf_error:  # libsndfile does not know the format: try PyAV
-        try:
-            return _decode_with_av(source)
-        except Exception:
-            raise AudioError(f"{name}: not a readable audio file ({sf_error})") from None
+        return _load(path.read_bytes(), max_seconds, rate, limits)
+    except AudioError as err:  # the CLI names the file it was given
+        raise AudioError(f"{name}: {err}") from None
 
 
-def _decode_with_av(source: str | Path | bytes) -> tuple[np.ndarray, int]:
-    import av  # imported lazily: only needed for formats libsndfile lacks
-
-    handle = io.BytesIO(source) if isinstance(source, bytes) else str(source)
-    with av.open(handle) as container:
-        stream = next(s for s in container.streams if s.type == "audio")
-        resampler = av.AudioResampler(format="flt", layout="mono", rate=TARGET_RATE)
-        chunks = []
-        for frame in container.decode(stream):
-            for out in resampler.resample(frame):
-                chunks.append(out.to_ndarray().reshape(-1))
-    if not chunks:
-        return np.zeros(0, dtype=np.float32), TARGET_RATE
-    return np.concatenate(chunks).astype(np.float32), TARGET_RATE
+def _load(data: bytes, max_seconds: float | None, rate: int, limits: AudioLimits | None) -> Audio:
+    limits = limits or AudioLimits()
+    if max_seconds is not None:
+        limits = replace(limits, max_seconds=max_seconds)
+    info = probe(data, limits)
+    samples, src_rate = decode(data, info, limits, av_rate=rate)
+    if samples.size == 0:
+        raise AudioError("contains no audio samples")
+    return Audio(resample(samples, src_rate, rate), rate)
 
 
 def write_wav(path: str | Path, audio: Audio) -> None:

@@ -33,12 +33,13 @@ def serve(data_dir: Path | None = DataDir,
     import uvicorn
 
     from ecoute.server.app import create_app
+    from ecoute.server.security import uvicorn_config
     from ecoute.store.store import Store
 
     settings = _settings(data_dir, port=port, host=host)
     store = Store.open(settings)
     typer.echo(f"écoute serving on http://{settings.server.host}:{settings.server.port}/ (data in {settings.store.data_dir})")
-    uvicorn.run(create_app(settings, store), host=settings.server.host, port=settings.server.port, log_level="warning")
+    uvicorn.Server(uvicorn_config(create_app(settings, store), settings)).run()  # with the header deadline
 
 
 def _demo_month(store, settings, console) -> None:

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from ecoute.config import Settings
+from ecoute.server import security
 from ecoute.server.errors import install_error_handlers
 from ecoute.server.lifecycle import attach_background
 from ecoute.services.wiring import wire_hooks
@@ -40,5 +41,6 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     for name in ROUTER_MODULES:
         app.include_router(import_module(name).router)
     install_error_handlers(app)  # LoginRequired → /login redirect or 401; EcouteError → 4xx
+    security.install(app, settings)  # body deadline (408), per-device upload slots (429)
     attach_background(app)  # orphan-blob clean-up and the job runner, with the server's lifespan
     return app

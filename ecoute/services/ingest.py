@@ -30,6 +30,7 @@ from sqlalchemy import select
 from ecoute.assistant.context import TurnContext
 from ecoute.assistant.pipeline.runner import RunOptions, run
 from ecoute.audio.io import Audio, load_audio, wav_bytes
+from ecoute.audio.probe import AudioLimits
 from ecoute.config import Settings
 from ecoute.errors import BadInput, EcouteError
 from ecoute.improve.vocabulary import load as load_vocabulary
@@ -97,7 +98,9 @@ def check_upload(data: bytes, settings: Settings) -> Audio:
     """Refuse oversized or undecodable uploads before anything is stored."""
     if len(data) > settings.server.max_upload_bytes:
         raise UploadTooLarge(f"upload of {len(data)} bytes is larger than the limit of {settings.server.max_upload_bytes}")
-    return load_audio(data, max_seconds=settings.speech.max_audio_seconds)
+    limits = AudioLimits(settings.speech.max_audio_seconds, settings.speech.max_audio_channels, settings.speech.min_audio_rate,
+                         settings.speech.max_audio_rate)
+    return load_audio(data, limits=limits)
 
 
 def _words(transcript: Any) -> list[dict]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -75,6 +76,31 @@ class LocalBlobStore:
                 key = path.relative_to(self.root).as_posix()
                 if key.startswith(prefix):
                     yield key
+
+
+    def sweep_temporary(self, older_than_s: float = 0.0) -> int:
+        """Remove ``.tmp-*`` files a writer killed mid-write left; the number removed."""
+        cutoff = time.time() - older_than_s
+        removed = 0
+        for path in self.root.rglob(".tmp-*"):
+            try:
+                if path.is_file() and path.stat().st_mtime <= cutoff:
+                    path.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                continue  # its writer finished (renamed it) meanwhile
+        return removed
+
+
+def sweep_temporary_blobs(blobs: BlobStore, older_than_s: float = 0.0) -> int:
+    """Remove temporary files of interrupted blob writes (local store only; S3 writes are atomic).
+
+    At server start ``older_than_s=0`` (no write of this process is in flight; with several
+    instances on one data dir run it from one, like :func:`~ecoute.services.ingest.remove_orphan_blobs`).
+    While serving (e.g. after an erasure) pass a margin such as 60 s so a concurrent write survives.
+    """
+    sweep = getattr(blobs, "sweep_temporary", None)
+    return int(sweep(older_than_s)) if sweep is not None else 0
 
 
 class S3BlobStore:

@@ -18,6 +18,7 @@ from ecoute.config import Settings
 from ecoute.store.blobs import BlobStore, get_blob_store
 from ecoute.store.db import open_engine, session_factory
 from ecoute.store.keys import KeyProvider, get_key_provider
+from ecoute.store.permissions import make_private_dir, private_umask
 from ecoute.store.vault import Vault
 
 
@@ -31,7 +32,8 @@ class Store:
 
     @classmethod
     def open(cls, settings: Settings, *, run_migrations: bool = True) -> Store:
-        settings.store.data_dir.mkdir(parents=True, exist_ok=True)
+        private_umask()  # the database, its -wal/-shm, blobs and keys are created 0600 (dirs 0700)
+        make_private_dir(settings.store.data_dir)
         engine = open_engine(settings.store.db_url, run_migrations=run_migrations)
         return cls(settings, engine, session_factory(engine), get_key_provider(settings), get_blob_store(settings))
 

@@ -21,7 +21,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
-from starlette.formparsers import MultiPartParser
+from starlette.formparsers import MultiPartException, MultiPartParser
 
 from ecoute.errors import BadInput, NotFound
 from ecoute.server.auth import current_device, db_session
@@ -65,6 +65,18 @@ def _wake_score(raw: object) -> float | None:
     return value
 
 
+def upload_device_id(request: Request) -> str:
+    """The device behind the bearer token, looked up in a session closed before the body is read.
+
+    The turn route must not hold a database connection while a (possibly slow) client sends
+    its audio: the token is checked in a short transaction of its own, the body is then read
+    under the body deadline with no connection held, and ingest opens its session only once
+    the audio has been read and validated.
+    """
+    with request.app.state.store.session() as session:
+        return current_device(request, session).id
+
+
 async def _read_upload(request: Request) -> tuple[bytes, object]:
     """The multipart body, refused early when it is larger than the configured limit."""
     limit = request.app.state.settings.server.max_upload_bytes
@@ -75,8 +87,9 @@ async def _read_upload(request: Request) -> tuple[bytes, object]:
         raise UploadTooLarge(f"upload of {declared} bytes is larger than the limit of {limit}")
     try:
         form = await request.form(max_files=1, max_fields=8, max_part_size=limit + 1)
-    except Exception as err:  # malformed multipart, or a part over the limit
-        raise BadInput(f"malformed or oversized upload: {err}") from None
+    except MultiPartException:  # malformed multipart, or a part over the limit
+        raise BadInput(f"malformed or oversized upload: send a multipart form with a file field 'audio' "
+                       f"of at most {limit} bytes") from None
     audio = form.get("audio")
     if audio is None or not hasattr(audio, "read"):
         raise BadInput("the turn needs a multipart file field named 'audio' (a WAV)")
@@ -87,12 +100,13 @@ async def _read_upload(request: Request) -> tuple[bytes, object]:
 
 
 @router.post("/turns")
-async def submit_turn(request: Request, device: Device = Depends(current_device)) -> JSONResponse:
-    data, raw_score = await _read_upload(request)
-    score = _wake_score(raw_score)
+async def submit_turn(request: Request, device_id: str = Depends(upload_device_id)) -> JSONResponse:
     app = request.app
-    result = await run_in_threadpool(ingest_turn, app.state.store, device_id=device.id, upload=data,
-                                     wake_score=score, answers=app.state.answers, jobs=app.state.jobs)
+    with app.state.upload_slots.hold(device_id):  # 429 beyond the per-device cap
+        data, raw_score = await _read_upload(request)
+        score = _wake_score(raw_score)
+        result = await run_in_threadpool(ingest_turn, app.state.store, device_id=device_id, upload=data,
+                                         wake_score=score, answers=app.state.answers, jobs=app.state.jobs)
     url = f"/api/v1/answers/{result.answer_id}.wav" if result.answer_id else None
     return JSONResponse(result.to_json(url))
 
