@@ -21,6 +21,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from ecoute.store.db import rows_affected
 from ecoute.store.schema.datasets import DatasetItem, DatasetVersion, TemplateProposal
 
 #: The job stage that rebuilds stale datasets (for ``ecoute.jobs.STAGES``).
@@ -46,13 +47,13 @@ def mark_tasks_removed(session: Session, task_ids: list[str], *, reason: str = "
         )
     marked = 0
     if version_ids:
-        result = session.execute(
+        marked = rows_affected(
+            session,
             update(DatasetVersion)
             .where(DatasetVersion.id.in_(sorted(version_ids)), DatasetVersion.stale.is_(False))
             .values(stale=True, stale_reason=f"{len(ids)} task(s) removed: {reason}")
-            .execution_options(synchronize_session=False)
+            .execution_options(synchronize_session=False),
         )
-        marked = result.rowcount or 0
     _withdraw_support(session, set(ids))
     # The bulk updates bypassed the identity map: refresh our rows only, never the caller's.
     for obj in list(session.identity_map.values()):

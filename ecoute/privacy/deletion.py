@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from ecoute.errors import NotFound
 from ecoute.store.blobs import BlobStore
+from ecoute.store.db import rows_affected
 from ecoute.store.schema.owner import BlobTombstone, PartnerHandoff, ReviewLink, Turn
 from ecoute.store.schema.review import ReviewTask
 from ecoute.store.vault import Actor, Vault
@@ -170,9 +171,8 @@ def delete_turns(session: Session, vault: Vault, *, owner_id: str, turn_ids: lis
     task_ids, blob_keys = _remove_review_for_turns(session, vault, owner_id, wanted)
     blob_keys += [t.audio_blob for t in turns if t.audio_blob]
     for chunk in _chunks(wanted):
-        report.handoffs += session.execute(
-            delete(PartnerHandoff).where(PartnerHandoff.owner_id == owner_id, PartnerHandoff.turn_id.in_(chunk))
-        ).rowcount or 0
+        report.handoffs += rows_affected(
+            session, delete(PartnerHandoff).where(PartnerHandoff.owner_id == owner_id, PartnerHandoff.turn_id.in_(chunk)))
         session.execute(delete(Turn).where(Turn.id.in_(chunk), Turn.owner_id == owner_id))
     session.flush()
     report.turn_ids = wanted

@@ -22,6 +22,8 @@ from sqlalchemy.orm import Session
 
 from ecoute.errors import BadInput, NotFound
 from ecoute.privacy.deletion import purge_tombstones, schedule_blob_deletion
+from ecoute.privacy.requests import load_request
+from ecoute.store.db import rows_affected
 from ecoute.store.schema import Base
 from ecoute.store.schema.base import utcnow
 from ecoute.store.schema.owner import (
@@ -77,12 +79,12 @@ def request_erasure(store: Store, owner_id: str, *, actor: Actor, checkpoint: Ch
                 raise BadInput(f"this account is already {owner.status}")
             return existing
         # logged out everywhere at once: an erasing account cannot act any more
-        logged_out = session.execute(delete(LoginSession).where(LoginSession.subject_kind == "owner",
-                                                                LoginSession.subject_id == owner_id)).rowcount or 0
+        logged_out = rows_affected(session, delete(LoginSession).where(LoginSession.subject_kind == "owner",
+                                                                       LoginSession.subject_id == owner_id))
         # which reviewer heard this owner when: keyed by a tag only the owner's key can compute,
         # so these rows must go now, while the key still exists
-        exposure = session.execute(delete(ReviewerExposure).where(
-            ReviewerExposure.owner_tag == vault.owner_tag(owner_id))).rowcount or 0
+        exposure = rows_affected(session, delete(ReviewerExposure).where(
+            ReviewerExposure.owner_tag == vault.owner_tag(owner_id)))
         counts = {k: v for k, v in (("login_sessions", logged_out), ("reviewer_exposure", exposure)) if v}
         request = DataSubjectRequest(owner_id=owner_id, kind="erasure", status="pending",
                                      progress={"done": [], "counts": counts})
@@ -105,7 +107,7 @@ def _shown(actor: Actor) -> Actor:
 
 def _destroy_key(store: Store, request_id: str) -> None:
     with store.vault_session() as (session, vault):
-        request = session.get(DataSubjectRequest, request_id)
+        request = load_request(session, request_id)
         vault.destroy_owner_key(request.owner_id)
         progress = dict(request.progress or {})
         progress.setdefault("key_destroyed_at", _iso(utcnow()))
@@ -136,14 +138,15 @@ def run_erasure(store: Store, request_id: str, *, checkpoint: Checkpoint = _noth
     except Exception as err:
         with store.session() as session:
             failed = session.get(DataSubjectRequest, request_id)
-            failed.error = f"{type(err).__name__}: {err}"[:500]
+            if failed is not None:  # the original error is what the caller must see
+                failed.error = f"{type(err).__name__}: {err}"[:500]
         raise
     return _finish(store, request_id)
 
 
 def _step_done(store: Store, request_id: str, step: str) -> bool:
     with store.session() as session:
-        return step in (session.get(DataSubjectRequest, request_id).progress or {}).get("done", [])
+        return step in (load_request(session, request_id).progress or {}).get("done", [])
 
 
 def _run_step(store: Store, request_id: str, step: str, checkpoint: Checkpoint) -> None:
@@ -152,7 +155,7 @@ def _run_step(store: Store, request_id: str, step: str, checkpoint: Checkpoint) 
         _destroy_key(store, request_id)  # a crash inside request_erasure lands here
         return
     with store.vault_session() as (session, vault):
-        request = session.get(DataSubjectRequest, request_id)
+        request = load_request(session, request_id)
         owner_id = request.owner_id
         progress = dict(request.progress or {})
         counts = dict(progress.get("counts", {}))
@@ -170,8 +173,8 @@ def _add(counts: dict, name: str, n: int) -> None:
 
 
 def _step_sessions(session: Session, vault: Vault, store: Store, owner_id: str, counts: dict) -> bool:
-    n = session.execute(delete(LoginSession).where(LoginSession.subject_kind == "owner",
-                                                   LoginSession.subject_id == owner_id)).rowcount or 0
+    n = rows_affected(session, delete(LoginSession).where(LoginSession.subject_kind == "owner",
+                                                          LoginSession.subject_id == owner_id))
     _add(counts, "login_sessions", n)
     session.execute(update(Device).where(Device.selected_owner_id == owner_id).values(selected_owner_id=None))
     return True
@@ -198,11 +201,10 @@ def _step_turns(session: Session, vault: Vault, store: Store, owner_id: str, cou
     if not batch:
         return True
     ids = [row.id for row in batch]
-    _add(counts, "partner_handoffs", session.execute(
-        delete(PartnerHandoff).where(PartnerHandoff.owner_id == owner_id, PartnerHandoff.turn_id.in_(ids))
-    ).rowcount or 0)
+    _add(counts, "partner_handoffs", rows_affected(
+        session, delete(PartnerHandoff).where(PartnerHandoff.owner_id == owner_id, PartnerHandoff.turn_id.in_(ids))))
     _add(counts, "recordings", sum(1 for row in batch if row.audio_blob))
-    _add(counts, "turns", session.execute(delete(Turn).where(Turn.id.in_(ids))).rowcount or 0)
+    _add(counts, "turns", rows_affected(session, delete(Turn).where(Turn.id.in_(ids))))
     schedule_blob_deletion(session, vault.blobs, [row.audio_blob for row in batch if row.audio_blob])
     return len(batch) < TURN_BATCH
 
@@ -216,7 +218,7 @@ def _step_owner_rows(session: Session, vault: Vault, store: Store, owner_id: str
     for table in reversed(Base.metadata.sorted_tables):
         if table.name in _KEEP_TABLES or "owner_id" not in table.c:
             continue
-        _add(counts, table.name, session.execute(delete(table).where(table.c.owner_id == owner_id)).rowcount or 0)
+        _add(counts, table.name, rows_affected(session, delete(table).where(table.c.owner_id == owner_id)))
     return True
 
 
@@ -273,7 +275,7 @@ _STEP_FUNCS = {
 
 def _finish(store: Store, request_id: str) -> dict:
     with store.vault_session() as (session, vault):
-        request = session.get(DataSubjectRequest, request_id)
+        request = load_request(session, request_id)
         if request.status == "done":
             return request.receipt or {}
         now = utcnow()

@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 
 from ecoute.config import Settings
 from ecoute.errors import BadInput, EcouteError, NotFound
+from ecoute.privacy.requests import load_request
 from ecoute.store import crypto
 from ecoute.store.keys import read_or_create_secret
 from ecoute.store.schema.base import utcnow
@@ -144,9 +145,13 @@ def _iso(at: datetime | None) -> str | None:
     return at.isoformat(timespec="seconds") if at else None
 
 
-def _open(vault: Vault, owner_id: str, item_id: str, kind: str, ct: bytes | None, me: Actor) -> bytes | None:
-    if ct is None:
-        return None
+def _open_optional(vault: Vault, owner_id: str, item_id: str, kind: str, ct: bytes | None,
+                   me: Actor) -> bytes | None:
+    """An optional sealed column (a turn's transcript, answer, meta): None stays None."""
+    return None if ct is None else _open(vault, owner_id, item_id, kind, ct, me)
+
+
+def _open(vault: Vault, owner_id: str, item_id: str, kind: str, ct: bytes, me: Actor) -> bytes:
     try:
         return vault.open(owner_id, item_id, kind, ct, actor=me, purpose="export")
     except crypto.DecryptionError as err:
@@ -194,9 +199,9 @@ def _write_recordings(store: Store, w: _Writer, owner_id: str, spool: IO[bytes],
                     audio_name = f"recordings/{turn.id}.wav"
                     w.write(audio_name, audio, compress=False)
                     counts["recordings"] += 1
-                transcript = _open(vault, owner_id, turn.id, "transcript", turn.transcript_ct, me)
-                answer = _open(vault, owner_id, turn.id, "answer", turn.answer_ct, me)
-                meta_raw = _open(vault, owner_id, turn.id, "meta", turn.meta_ct, me)
+                transcript = _open_optional(vault, owner_id, turn.id, "transcript", turn.transcript_ct, me)
+                answer = _open_optional(vault, owner_id, turn.id, "answer", turn.answer_ct, me)
+                meta_raw = _open_optional(vault, owner_id, turn.id, "meta", turn.meta_ct, me)
                 meta = json.loads(meta_raw) if meta_raw else {}
                 record = {
                     "id": turn.id, "created_at": _iso(turn.created_at), "language": turn.language,
@@ -263,6 +268,8 @@ def _owner_files(store: Store, w: _Writer, owner_id: str, turn_ids: list[str]) -
     me = Actor.owner(owner_id)
     with store.vault_session() as (session, vault):
         owner = session.get(Owner, owner_id)
+        if owner is None:
+            raise NotFound("no such owner")
         settings = {"display_name": owner.display_name, "email": owner.email, "language": owner.language,
                     "is_child": owner.is_child, "auto_delete_days": owner.auto_delete_days,
                     "created_at": _iso(owner.created_at), "household": owner.household_id}
@@ -326,7 +333,8 @@ def build_archive(store: Store, owner_id: str, dest: Path, *, request_id: str = 
             index = {"format": FORMAT, "owner": owner_id, "request": request_id,
                      "created_at": _iso(utcnow()), "counts": {**counts, **extra}}
             _html(w, spool, index, settings)
-            index["files"] = dict(sorted(w.files.items()))
+            files = dict(sorted(w.files.items()))
+            index["files"] = files
             index_bytes = _json(index)
             key = signing_key(store.settings)
             signature = {"algorithm": "ed25519", "public_key": public_key_hex(store.settings),
@@ -342,7 +350,7 @@ def build_archive(store: Store, owner_id: str, dest: Path, *, request_id: str = 
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    return {"counts": index["counts"], "files": len(index["files"]), "size": dest.stat().st_size,
+    return {"counts": index["counts"], "files": len(files), "size": dest.stat().st_size,
             "sha256": raw_digest}
 
 
@@ -384,12 +392,13 @@ def run_export(store: Store, request_id: str, *, dest: Path | None = None, progr
     except BaseException as err:
         with store.session() as session:
             failed = session.get(DataSubjectRequest, request_id)
-            failed.status = "failed"
-            failed.completed_at = utcnow()
-            failed.error = f"{type(err).__name__}: {err}"[:500]
+            if failed is not None:  # the original error is what the caller must see
+                failed.status = "failed"
+                failed.completed_at = utcnow()
+                failed.error = f"{type(err).__name__}: {err}"[:500]
         raise
     with store.vault_session() as (session, vault):
-        request = session.get(DataSubjectRequest, request_id)
+        request = load_request(session, request_id)
         owner = session.get(Owner, owner_id)
         if owner is None or owner.status != "active":
             # erased while we ran: a plaintext copy must not outlive the account
@@ -402,12 +411,13 @@ def run_export(store: Store, request_id: str, *, dest: Path | None = None, progr
         request.progress = {**(request.progress or {}),
                             "archive": target.name if dest is None else "delivered", "size": summary["size"],
                             "sha256": summary["sha256"], "by": by.id, "by_role": by.role}
-        request.receipt = {"request": request_id, "kind": "export", "counts": summary["counts"],
-                           "files": summary["files"], "size": summary["size"], "sha256": summary["sha256"],
-                           "requested_at": _iso(request.requested_at), "completed_at": _iso(request.completed_at)}
+        receipt = {"request": request_id, "kind": "export", "counts": summary["counts"],
+                   "files": summary["files"], "size": summary["size"], "sha256": summary["sha256"],
+                   "requested_at": _iso(request.requested_at), "completed_at": _iso(request.completed_at)}
+        request.receipt = receipt
         purpose = "owner exported their data" if by.role == "owner" else "data-subject access request, exported"
         vault.audit(by, action="export", purpose=purpose, owner_id=owner_id, details={"kind": "export"})
-        return request.receipt
+        return receipt
 
 
 def _recorded(store: Store, request_id: str, progress: Progress, every_s: float = 1.0) -> Progress:
@@ -420,7 +430,7 @@ def _recorded(store: Store, request_id: str, progress: Progress, every_s: float 
         if now - last[0] >= every_s or done == total:
             last[0] = now
             with store.session() as session:
-                request = session.get(DataSubjectRequest, request_id)
+                request = load_request(session, request_id)
                 request.progress = {**(request.progress or {}), "done": done, "total": total}
 
     return report
