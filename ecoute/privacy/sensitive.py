@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Protocol
 
 from ecoute.errors import BadInput
 from ecoute.privacy.pii.numbers import normalise_numbers
@@ -88,7 +89,18 @@ def _lexicon(lang: str) -> dict[str, re.Pattern[str]]:
     return compiled
 
 
-def screen(text: str, language: str, entities: Sequence[object] = (), *, policy: str | dict[str, str] = "") -> ScreenResult:
+class EntityLike(Protocol):
+    """What the screen reads of a PII finding (``privacy.pii.redact.Entity``)."""
+
+    @property
+    def type(self) -> str: ...
+    @property
+    def start(self) -> int: ...
+    @property
+    def end(self) -> int: ...
+
+
+def screen(text: str, language: str, entities: Sequence[EntityLike] = (), *, policy: str | dict[str, str] = "") -> ScreenResult:
     """Screen ``text`` (the unredacted transcript, offsets into it) and decide by ``policy``."""
     rules = parse_policy(policy) if isinstance(policy, str) else dict(policy)
     evidence: list[Evidence] = []
@@ -102,9 +114,9 @@ def screen(text: str, language: str, entities: Sequence[object] = (), *, policy:
             s, e = norm.to_original(m.start(), m.end())
             evidence.append(Evidence("minors", text[s:e], s, e, "age under 18"))
     for ent in entities:
-        cat = ENTITY_CATEGORIES.get(getattr(ent, "type", ""))
-        if cat:
-            evidence.append(Evidence(cat, f"<{ent.type}>", ent.start, ent.end, "pii entity"))  # type: ignore[attr-defined]
+        entity_category = ENTITY_CATEGORIES.get(ent.type)
+        if entity_category:
+            evidence.append(Evidence(entity_category, f"<{ent.type}>", ent.start, ent.end, "pii entity"))
     categories = [c for c in CATEGORIES if any(ev.category == c for ev in evidence)]
     decision = "allow"
     for cat in categories:

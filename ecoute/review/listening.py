@@ -11,6 +11,7 @@ module: the answer only groups and counts.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -94,31 +95,43 @@ def who_listened(session: Session, vault: Vault, owner_id: str) -> list[dict]:
     return entries
 
 
-_PHRASES = {
-    "en": {
-        "none": "Nobody has listened to your recordings.",
-        "total": "Your recordings were listened to {n} {times}: ",
-        "part": "{n} {times} by a {role} in {country}, {team} team, on {day}",
-        "time": ("time", "times"),
-        "role": {"reviewer": "reviewer", "lead": "review lead"},
-        "sep": "; ",
-    },
-    "fr": {
-        "none": "Personne n'a écouté vos enregistrements.",
-        "total": "Vos enregistrements ont été écoutés {n} {times} : ",
-        "part": "{n} {times} par un {role} en {country}, équipe {team}, le {day}",
-        "time": ("fois", "fois"),
-        "role": {"reviewer": "relecteur", "lead": "responsable de relecture"},
-        "sep": " ; ",
-    },
-    "de": {
-        "none": "Niemand hat Ihre Aufnahmen angehört.",
-        "total": "Ihre Aufnahmen wurden {n} {times} angehört: ",
-        "part": "{n} {times} von einem {role} in {country}, Team {team}, am {day}",
-        "time": ("Mal", "Mal"),
-        "role": {"reviewer": "Prüfer", "lead": "Prüfleiter"},
-        "sep": "; ",
-    },
+@dataclass(frozen=True)
+class _Phrases:
+    """The spoken answer's wording in one language."""
+
+    none: str
+    total: str
+    part: str
+    time: tuple[str, str]  # singular, plural
+    role: dict[str, str]
+    sep: str
+
+
+_PHRASES: dict[str, _Phrases] = {
+    "en": _Phrases(
+        none="Nobody has listened to your recordings.",
+        total="Your recordings were listened to {n} {times}: ",
+        part="{n} {times} by a {role} in {country}, {team} team, on {day}",
+        time=("time", "times"),
+        role={"reviewer": "reviewer", "lead": "review lead"},
+        sep="; ",
+    ),
+    "fr": _Phrases(
+        none="Personne n'a écouté vos enregistrements.",
+        total="Vos enregistrements ont été écoutés {n} {times} : ",
+        part="{n} {times} par un {role} en {country}, équipe {team}, le {day}",
+        time=("fois", "fois"),
+        role={"reviewer": "relecteur", "lead": "responsable de relecture"},
+        sep=" ; ",
+    ),
+    "de": _Phrases(
+        none="Niemand hat Ihre Aufnahmen angehört.",
+        total="Ihre Aufnahmen wurden {n} {times} angehört: ",
+        part="{n} {times} von einem {role} in {country}, Team {team}, am {day}",
+        time=("Mal", "Mal"),
+        role={"reviewer": "Prüfer", "lead": "Prüfleiter"},
+        sep="; ",
+    ),
 }
 
 
@@ -127,17 +140,17 @@ def spoken_answer(entries: list[dict], language: str) -> str:
     p = _PHRASES.get(language, _PHRASES["en"])
     overall = [e for e in entries if e.get("scope", "overall") == "overall"]
     if not overall:
-        return p["none"]
+        return p.none
     total = sum(e["count"] for e in overall)
     parts = [
-        p["part"].format(
+        p.part.format(
             n=e["count"],
-            times=p["time"][e["count"] != 1],
-            role=p["role"].get(e["role"], e["role"]),
+            times=p.time[e["count"] != 1],
+            role=p.role.get(e["role"], e["role"]),
             country=e.get("site_country") or "?",
             team=e.get("language_team") or "?",
             day=e["day"],
         )
         for e in overall
     ]
-    return p["total"].format(n=total, times=p["time"][total != 1]) + p["sep"].join(parts) + "."
+    return p.total.format(n=total, times=p.time[total != 1]) + p.sep.join(parts) + "."
