@@ -24,6 +24,9 @@ from ecoute.store.blobs import BlobStore
 from ecoute.store.keys import KeyProvider
 from ecoute.store.schema.owner import Owner
 
+#: Named here because inside ``Vault`` the name ``audit`` is the method, not the module.
+OwnerAuditView = audit.OwnerAuditView
+
 
 class KeyDestroyed(crypto.DecryptionError):
     """The owner was erased: their data key no longer exists."""
@@ -143,7 +146,7 @@ class Vault:
         audit.append(self.session, actor=actor_id, role=actor.role, action=action, purpose=purpose,
                      owner_tag=owner_tag, subject_ct=subject_ct, details=details or {})
 
-    def audit_entries_for(self, owner_id: str) -> list[audit.OwnerAuditView]:
+    def audit_entries_for(self, owner_id: str) -> list[OwnerAuditView]:
         """The audit entries about this owner, as the owner may read them."""
         dek = self.dek(owner_id)
         tag = self.owner_tag(owner_id, "audit-tag")
