@@ -170,10 +170,7 @@ def label(
         task.status = "pending"
     if len(labels) == 2 and session.get(ReviewAgreement, task.id) is None:
         first, second = labels
-        texts = [
-            json.loads(open_for_task(key, task.id, f"annotation:{a.id}", a.payload_ct))["transcript"]
-            for a in (first, second)
-        ]
+        texts = [_label_transcript(key, task.id, a) for a in (first, second)]
         session.add(
             ReviewAgreement(
                 task_id=task.id,
@@ -190,6 +187,13 @@ def label(
         paused = quality.check_pause(session, settings, staff)
     session.flush()
     return Outcome(task.id, "label", gold_correct, paused)
+
+
+def _label_transcript(key: bytes, task_id: str, label: Annotation) -> str:
+    """The transcript a reviewer typed; every label is written with its sealed payload."""
+    if label.payload_ct is None:
+        raise ValueError(f"label {label.id} of task {task_id} has no payload")
+    return json.loads(open_for_task(key, task_id, f"annotation:{label.id}", label.payload_ct))["transcript"]
 
 
 def flag_sensitive(session: Session, vault: Vault, staff: Staff, task_id: str, *, category: str) -> Outcome:

@@ -201,17 +201,14 @@ def consider_turn(
         if turn.review_considered:
             return {"turn_id": turn_id, "sampled": False, "reason": "already-considered"}
         decision = decide_turn(session, store.settings, turn, rng=rng)
-        sample_id = None
-        if decision.sampled:
-            sample_id = (
-                session.execute(
-                    select(ReviewSample.id)
-                    .where(ReviewSample.turn_id == turn_id)
-                    .order_by(ReviewSample.id.desc())
-                )
-                .scalars()
-                .first()
-            )
+        sample_id: int | None = None
+        if decision.sampled:  # decide_turn has just added the sample: it is there
+            sample_id = session.execute(
+                select(ReviewSample.id)
+                .where(ReviewSample.turn_id == turn_id)
+                .order_by(ReviewSample.id.desc())
+                .limit(1)
+            ).scalar_one()
     result = {
         "turn_id": turn_id,
         "sampled": decision.sampled,
@@ -220,7 +217,7 @@ def consider_turn(
         "task_id": None,
         "status": None,
     }
-    if decision.sampled and prepare:
+    if sample_id is not None and prepare:  # set exactly when the turn was sampled
         from ecoute.review.tasks import prepare_sample
 
         outcome = prepare_sample(store, sample_id, rng=np_rng)
