@@ -84,7 +84,7 @@ def simulate_month(store: Store, settings: Settings, *, days: int = 30, seed: in
     linked_turns: list[tuple[str, str]] = []
     for day in range(days):
         with store.vault_session() as (session, vault):
-            team = [session.get(hh.Staff, i) for i in team_ids]
+            team = [session.get_one(hh.Staff, i) for i in team_ids]
             for owner_id, lang in owners:
                 for req in hh.requests(lang, REQUESTS_PER_DAY, seed=seed * 1000 + day):
                     at = start + timedelta(days=day, minutes=rng.randint(0, 900))

@@ -19,6 +19,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ecoute.audio.io import Audio
 from ecoute.config import Settings
 from ecoute.improve import metrics
 from ecoute.improve.datasets import Example, latest_fresh, load_examples
@@ -40,7 +41,7 @@ class Case:
     #: What the ASR produced; None when only text is evaluated (then the reference is heard).
     heard: str | None = None
     #: 16 kHz audio for a fresh transcription (numpy samples via ecoute.audio.io.Audio).
-    audio: object | None = None
+    audio: Audio | None = None
 
 
 @dataclass

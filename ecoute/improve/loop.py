@@ -60,8 +60,8 @@ def improvement_round(store: Store, settings: Settings, *, dataset: str = "main"
     accepted = 0
     if accept_all:
         with store.session() as session:
-            for p in listed:
-                props.decide(session, settings, p["id"], accept=True, staff_id="scripted-lead")
+            for proposal in proposed:
+                props.decide(session, settings, proposal.id, accept=True, staff_id="scripted-lead")
                 accepted += 1
     after = _measure(store, settings, held_out, "after" if accepted else "after (nothing accepted)",
                      label, version_id)
