@@ -109,7 +109,7 @@ def check_upload(data: bytes, settings: Settings) -> Audio:
 def _words(transcript: Any) -> list[dict]:
     out = []
     for w in getattr(transcript, "words", None) or []:
-        out.append(asdict(w) if is_dataclass(w) else dict(w))
+        out.append(asdict(w) if is_dataclass(w) and not isinstance(w, type) else dict(w))
     return out
 
 
@@ -184,7 +184,8 @@ def ingest_turn(store: Store, *, device_id: str, upload: bytes, wake_score: floa
                                  handled=bool(result.handled), confidence=float(result.confidence or 0.0),
                                  wake_score=wake_score if wake_score is not None else result.wake_score,
                                  created_at=now)
-                written.append(turn.audio_blob)
+                if turn.audio_blob is not None:  # always set here: the turn has audio
+                    written.append(turn.audio_blob)
                 turn_id = turn.id
                 if settings.ingest_pause_s:
                     time.sleep(settings.ingest_pause_s)  # test-only: a window to kill the process in
