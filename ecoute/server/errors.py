@@ -67,8 +67,10 @@ async def ecoute_error(request: Request, err: EcouteError) -> Response:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(LoginRequired, login_required)
-    app.add_exception_handler(EcouteError, ecoute_error)
+    # FastAPI's decorator form: Starlette's add_exception_handler types the handler's error as
+    # the base Exception, which rejects handlers written for one exception class
+    app.exception_handler(LoginRequired)(login_required)
+    app.exception_handler(EcouteError)(ecoute_error)
 
 
 __all__ = ["HTMLResponse", "install_error_handlers", "status_for"]
