@@ -110,8 +110,8 @@ def _decode_with_av(source: str | Path | bytes) -> tuple[np.ndarray, int]:
     import av  # imported lazily: only needed for formats libsndfile lacks
 
     handle = io.BytesIO(source) if isinstance(source, bytes) else str(source)
-    with av.open(handle) as container:
-        stream = next(s for s in container.streams if s.type == "audio")
+    with av.open(handle, mode="r") as container:
+        stream = next(iter(container.streams.audio))
         resampler = av.AudioResampler(format="flt", layout="mono", rate=TARGET_RATE)
         chunks = []
         for frame in container.decode(stream):
