@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from ecoute.improve.taskcrypt import seal_annotation, seal_content
 from ecoute.store.schema.base import new_id, utcnow
+from ecoute.store.schema.enums import StaffRole
 from ecoute.store.schema.owner import ReviewLink
 from ecoute.store.schema.review import Annotation, ReviewTask, Staff
 from ecoute.store.vault import Vault
@@ -152,7 +153,7 @@ def held_out_set(language: str, *, per_phrase: int = 4, seed: int = 1) -> list[R
 
 # -- the review pipeline's records for one reviewed request ------------------------------------
 
-def reviewer(session: Session, email: str, *, languages: str = "en,fr,de", role: str = "reviewer") -> Staff:
+def reviewer(session: Session, email: str, *, languages: str = "en,fr,de", role: str = StaffRole.REVIEWER) -> Staff:
     staff = Staff(id=new_id(), email=email, display_name=email.split("@")[0], password_hash="!",
                   role=role, languages=languages)
     session.add(staff)

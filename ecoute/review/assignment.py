@@ -21,11 +21,11 @@ from ecoute.review.errors import CapReached, NotYours, TaskGone
 from ecoute.review.purge import delete_tasks
 from ecoute.review.tasks import get_task, read_audio, task_key
 from ecoute.store.schema.base import utcnow
+from ecoute.store.schema.enums import REVIEW_ROLES
 from ecoute.store.schema.owner import ReviewerExposure, ReviewLink
 from ecoute.store.schema.review import ReviewAssignment, ReviewTask, Staff
 from ecoute.store.vault import Actor, KeyDestroyed, Vault
 
-REVIEW_ROLES = ("reviewer", "lead")
 LISTEN_PURPOSE = "review: listen to prepared clip"
 ANNOTATE_PURPOSE = "review: annotate"
 #: Assignment states that use up one of a task's ``reviews_needed``.

@@ -17,6 +17,7 @@ from ecoute.review.assignment import LISTEN_PURPOSE, completed_today, daily_cap,
 from ecoute.review.errors import InvalidAnnotation, NotYours, TaskGone
 from ecoute.review.purge import delete_tasks, destroy_task_content
 from ecoute.review.tasks import get_task, read_audio, read_content, task_key
+from ecoute.store.schema.enums import REVIEW_ROLES, StaffRole
 from ecoute.store.schema.owner import ReviewLink
 from ecoute.store.schema.review import Annotation, ReviewTask, Staff
 from ecoute.store.vault import KeyDestroyed, Vault
@@ -25,14 +26,14 @@ RESOLUTIONS = ("requeue", "destroy")
 
 
 def require_lead(staff: Staff) -> None:
-    if staff.role != "lead":
+    if staff.role != StaffRole.LEAD:
         raise NotYours("this needs the role lead")
 
 
 def reviewer_rows(session: Session, settings: Settings) -> list[dict]:
     rows = []
     for staff in session.execute(
-        select(Staff).where(Staff.role.in_(("reviewer", "lead"))).order_by(Staff.display_name)
+        select(Staff).where(Staff.role.in_(REVIEW_ROLES)).order_by(Staff.display_name)
     ).scalars():
         accuracy, n_gold = quality.gold_accuracy(session, staff.id, settings.review_gold_window)
         skips = session.execute(
@@ -129,7 +130,7 @@ def stats(session: Session, settings: Settings) -> dict:
 def set_paused(session: Session, lead: Staff, staff_id: str, paused: bool, reason: str = "") -> Staff:
     require_lead(lead)
     staff = session.get(Staff, staff_id) if staff_id else None
-    if staff is None or staff.role not in ("reviewer", "lead"):
+    if staff is None or staff.role not in REVIEW_ROLES:
         raise InvalidAnnotation("no such reviewer")
     staff.paused = paused
     staff.paused_reason = (reason.strip() or f"paused by {lead.display_name}") if paused else None
@@ -140,7 +141,7 @@ def set_paused(session: Session, lead: Staff, staff_id: str, paused: bool, reaso
 def set_cap(session: Session, lead: Staff, staff_id: str, cap: str | int) -> Staff:
     require_lead(lead)
     staff = session.get(Staff, staff_id) if staff_id else None
-    if staff is None or staff.role not in ("reviewer", "lead"):
+    if staff is None or staff.role not in REVIEW_ROLES:
         raise InvalidAnnotation("no such reviewer")
     try:
         value = int(cap)

@@ -15,6 +15,7 @@ from fastapi import Depends, HTTPException, Request, Response
 from sqlalchemy.orm import Session
 
 from ecoute.store.schema.base import utcnow
+from ecoute.store.schema.enums import StaffRole
 from ecoute.store.schema.owner import Device, LoginSession, Owner
 from ecoute.store.schema.review import Staff
 from ecoute.store.store import Store
@@ -87,7 +88,7 @@ def current_owner(request: Request, session: Session = Depends(db_session)) -> O
     return owner
 
 
-def require_staff(*roles: str) -> Callable[..., Staff]:
+def require_staff(*roles: StaffRole) -> Callable[..., Staff]:
     """Dependency: a logged-in staff member holding one of ``roles`` (403 otherwise)."""
 
     def dependency(request: Request, session: Session = Depends(db_session)) -> Staff:

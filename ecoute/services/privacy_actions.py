@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ecoute.store.schema.base import utcnow
+from ecoute.store.schema.enums import REVIEW_ROLES
 from ecoute.store.schema.owner import Consent, Device, Owner, Turn
 from ecoute.store.turns import record_false_activation
 from ecoute.store.vault import Actor, Vault
@@ -138,5 +139,5 @@ def listening_from_audit(vault: Vault, owner_id: str, days: int = 3650) -> list[
     return [
         {"day": e.day, "role": e.role, **e.details}
         for e in vault.audit_entries_for(owner_id)
-        if e.role in ("reviewer", "lead") and e.day >= since
+        if e.role in REVIEW_ROLES and e.day >= since
     ]

@@ -20,12 +20,13 @@ from ecoute.improve.evaluate import history
 from ecoute.improve.plots import METRICS, trend_png
 from ecoute.server.auth import db_session, require_staff
 from ecoute.store.schema.datasets import EvalRun, TemplateProposal, WakeTuning
+from ecoute.store.schema.enums import StaffRole
 from ecoute.store.schema.review import Staff
 
 router = APIRouter(tags=["improve"])
 
-viewer = require_staff("lead", "ml", "officer")
-lead_only = require_staff("lead")
+viewer = require_staff(StaffRole.LEAD, StaffRole.ML, StaffRole.OFFICER)
+lead_only = require_staff(StaffRole.LEAD)
 
 
 def _page_data(session: Session) -> dict:
@@ -53,7 +54,7 @@ def improve_page(request: Request, staff: Staff = Depends(viewer), session: Sess
     from ecoute.server.pages import templates
 
     return templates.TemplateResponse(request, "improve/index.html", {
-        **_page_data(session), "role": staff.role, "can_decide": staff.role == "lead"})
+        **_page_data(session), "role": staff.role, "can_decide": staff.role == StaffRole.LEAD})
 
 
 @router.get("/improve/plots/{metric}.png")

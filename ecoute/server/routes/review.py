@@ -30,6 +30,7 @@ from ecoute.review.listening import who_listened
 from ecoute.review.vocab import intent_names
 from ecoute.server.auth import current_owner, db_session, get_store, require_staff
 from ecoute.server.pages import templates
+from ecoute.store.schema.enums import REVIEW_ROLES, StaffRole
 from ecoute.store.schema.owner import Owner
 from ecoute.store.schema.review import Staff
 from ecoute.store.store import Store
@@ -37,8 +38,8 @@ from ecoute.store.vault import Vault
 
 router = APIRouter(tags=["review"])
 
-reviewer_or_lead = require_staff("reviewer", "lead")
-lead_only = require_staff("lead")
+reviewer_or_lead = require_staff(*REVIEW_ROLES)
+lead_only = require_staff(StaffRole.LEAD)
 
 AUDIO_HEADERS = {
     "Cache-Control": "no-store, private",

@@ -26,6 +26,7 @@ from ecoute.server.auth import REAUTH_WINDOW, current_owner, db_session, get_sto
 from ecoute.server.pages import templates
 from ecoute.store.passwords import check_password
 from ecoute.store.schema.base import utcnow
+from ecoute.store.schema.enums import StaffRole
 from ecoute.store.schema.owner import DataSubjectRequest, Owner
 from ecoute.store.schema.review import Staff
 from ecoute.store.store import Store
@@ -221,7 +222,7 @@ def _filters(kind: str, status: str) -> tuple[str, str]:
 
 @router.get("/officer/requests", response_class=HTMLResponse)
 def officer_requests(request: Request, kind: str = "", status: str = "",
-                     staff: Staff = Depends(require_staff("officer")), session: Session = Depends(db_session),
+                     staff: Staff = Depends(require_staff(StaffRole.OFFICER)), session: Session = Depends(db_session),
                      store: Store = Depends(get_store)) -> HTMLResponse:
     kind, status = _filters(kind, status)
     rows = _all_requests(session, store, kind, status)
@@ -230,7 +231,7 @@ def officer_requests(request: Request, kind: str = "", status: str = "",
 
 
 @router.get("/api/v1/officer/requests")
-def officer_requests_api(kind: str = "", status: str = "", staff: Staff = Depends(require_staff("officer")),
+def officer_requests_api(kind: str = "", status: str = "", staff: Staff = Depends(require_staff(StaffRole.OFFICER)),
                          session: Session = Depends(db_session), store: Store = Depends(get_store)) -> JSONResponse:
     kind, status = _filters(kind, status)
     rows = _all_requests(session, store, kind, status)

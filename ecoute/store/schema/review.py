@@ -24,7 +24,7 @@ class Staff(Base):
     email: Mapped[str] = mapped_column(String(320), unique=True)
     display_name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(200))
-    role: Mapped[str] = mapped_column(String(16))  # reviewer | lead | officer | ml
+    role: Mapped[str] = mapped_column(String(16))  # a StaffRole
     site: Mapped[str] = mapped_column(String(100), default="")
     site_country: Mapped[str] = mapped_column(String(2), default="")
     #: Comma-separated language codes this person reviews.
