@@ -27,6 +27,7 @@ from ecoute.errors import BadInput, NotFound
 from ecoute.improve.taskcrypt import TaskKeys, open_annotation, open_content
 from ecoute.store.schema.base import utcnow
 from ecoute.store.schema.datasets import DatasetItem, DatasetVersion
+from ecoute.store.schema.enums import AnnotationKind, TaskQueue, TaskStatus
 from ecoute.store.schema.owner import Owner, ReviewLink
 from ecoute.store.schema.review import Annotation, ReviewTask
 from ecoute.store.vault import Vault
@@ -131,7 +132,7 @@ def select_annotations(
     languages: Iterable[str] | None = None,
 ) -> Selection:
     """The tasks a build may contain, each with the annotation it takes its labels from."""
-    query = select(ReviewTask).where(ReviewTask.status == "done", ReviewTask.is_gold.is_(False))
+    query = select(ReviewTask).where(ReviewTask.status == TaskStatus.DONE, ReviewTask.is_gold.is_(False))
     if languages:
         query = query.where(ReviewTask.language.in_(list(languages)))
     tasks = {t.id: t for t in session.execute(query).scalars()}
@@ -148,13 +149,13 @@ def select_annotations(
     skipped: Counter = Counter()
     for task_id in ids:
         task, anns = tasks[task_id], by_task.get(task_id, [])
-        if task.queue != "general" or any(a.kind in ("sensitive", "escalate") or a.sensitive_category for a in anns):
+        if task.queue != TaskQueue.GENERAL or any(a.kind in (AnnotationKind.SENSITIVE, AnnotationKind.ESCALATE) or a.sensitive_category for a in anns):
             skipped["sensitive"] += 1
             continue
         if task_id not in readable:
             skipped["unreadable"] += 1
             continue
-        labels = [a for a in anns if a.kind == "label" and a.payload_ct is not None]
+        labels = [a for a in anns if a.kind == AnnotationKind.LABEL and a.payload_ct is not None]
         if not labels:
             skipped["no_label"] += 1
             continue

@@ -13,6 +13,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from ecoute.store.blobs import BlobStore
+from ecoute.store.schema.enums import AnnotationKind, AssignmentState, TaskStatus
 from ecoute.store.schema.owner import ReviewLink
 from ecoute.store.schema.review import Annotation, ReviewAssignment, ReviewTask
 from ecoute.store.schema.review_qc import GoldTaskKey, ReviewAgreement, ReviewSample
@@ -102,7 +103,7 @@ def remove_unreviewed_tasks_for_owner(session: Session, vault: Vault, owner_id: 
     reviewed = (
         set(
             session.execute(
-                select(Annotation.task_id).where(Annotation.task_id.in_(task_ids), Annotation.kind == "label")
+                select(Annotation.task_id).where(Annotation.task_id.in_(task_ids), Annotation.kind == AnnotationKind.LABEL)
             ).scalars()
         )
         if task_ids
@@ -112,12 +113,12 @@ def remove_unreviewed_tasks_for_owner(session: Session, vault: Vault, owner_id: 
     if reviewed:
         for task in session.execute(select(ReviewTask).where(ReviewTask.id.in_(reviewed))).scalars():
             task.reviews_needed = 1
-            if task.status in ("pending", "assigned"):
-                task.status = "done"
+            if task.status in (TaskStatus.PENDING, TaskStatus.ASSIGNED):
+                task.status = TaskStatus.DONE
         session.execute(
             update(ReviewAssignment)
-            .where(ReviewAssignment.task_id.in_(reviewed), ReviewAssignment.state == "open")
-            .values(state="expired")
+            .where(ReviewAssignment.task_id.in_(reviewed), ReviewAssignment.state == AssignmentState.OPEN)
+            .values(state=AssignmentState.EXPIRED)
         )
     session.execute(
         update(ReviewSample)

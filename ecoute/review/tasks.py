@@ -27,6 +27,7 @@ from ecoute.review.errors import NoSuchTask, TaskGone
 from ecoute.store import crypto
 from ecoute.store.blobs import BlobStore
 from ecoute.store.schema.base import new_id, utcnow
+from ecoute.store.schema.enums import TaskQueue, TaskStatus
 from ecoute.store.schema.owner import ReviewLink, Turn
 from ecoute.store.schema.review import ReviewTask
 from ecoute.store.schema.review_qc import GoldTaskKey, ReviewSample
@@ -202,8 +203,8 @@ def create_task(
         id=task_id,
         language=language,
         task_type="transcript",
-        queue="lead" if decision == "lead_only" else "general",
-        status="pending",
+        queue=TaskQueue.LEAD if decision == "lead_only" else TaskQueue.GENERAL,
+        status=TaskStatus.PENDING,
         intent=intent,
         context=coarse_context(turn_created_at),
         audio_blob=blob,
@@ -254,8 +255,8 @@ def create_gold_task(
     task = ReviewTask(
         id=task_id,
         language=language,
-        queue="general",
-        status="pending",
+        queue=TaskQueue.GENERAL,
+        status=TaskStatus.PENDING,
         intent=intent,
         context=context or coarse_context(now),
         audio_blob=blob,

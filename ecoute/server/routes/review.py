@@ -30,7 +30,7 @@ from ecoute.review.listening import who_listened
 from ecoute.review.vocab import intent_names
 from ecoute.server.auth import current_owner, db_session, get_store, require_staff
 from ecoute.server.pages import templates
-from ecoute.store.schema.enums import REVIEW_ROLES, StaffRole
+from ecoute.store.schema.enums import REVIEW_ROLES, AnnotationKind, StaffRole
 from ecoute.store.schema.owner import Owner
 from ecoute.store.schema.review import Staff
 from ecoute.store.store import Store
@@ -298,7 +298,7 @@ def api_annotate(
     def work() -> dict:
         vault = _vault(session, store)
         kind = body.get("kind")
-        if kind == "label":
+        if kind == AnnotationKind.LABEL:
             out = annotate.label(
                 session,
                 vault,
@@ -310,15 +310,15 @@ def api_annotate(
                 slots=body.get("slots"),
                 seconds_spent=_seconds(body.get("seconds", "")),
             )
-        elif kind == "sensitive":
+        elif kind == AnnotationKind.SENSITIVE:
             out = annotate.flag_sensitive(
                 session, vault, staff, task_id, category=str(body.get("category", ""))
             )
-        elif kind == "escalate":
+        elif kind == AnnotationKind.ESCALATE:
             out = annotate.escalate(
                 session, vault, _settings(request), staff, task_id, reason=str(body.get("reason", ""))
             )
-        elif kind == "skip":
+        elif kind == AnnotationKind.SKIP:
             out = annotate.skip(session, staff, task_id, _vault(session, store))
         else:
             from ecoute.review.errors import InvalidAnnotation
