@@ -26,6 +26,7 @@ from ecoute.privacy.requests import load_request
 from ecoute.store.db import rows_affected
 from ecoute.store.schema import Base
 from ecoute.store.schema.base import utcnow
+from ecoute.store.schema.enums import OwnerStatus, RequestKind, RequestStatus
 from ecoute.store.schema.owner import (
     DataSubjectRequest,
     Device,
@@ -69,10 +70,10 @@ def request_erasure(store: Store, owner_id: str, *, actor: Actor, checkpoint: Ch
         owner = session.get(Owner, owner_id)
         if owner is None:
             raise NotFound("no such owner")
-        if owner.status != "active":
+        if owner.status != OwnerStatus.ACTIVE:
             existing = session.execute(
                 select(DataSubjectRequest.id).where(DataSubjectRequest.owner_id == owner_id,
-                                                    DataSubjectRequest.kind == "erasure")
+                                                    DataSubjectRequest.kind == RequestKind.ERASURE)
                 .order_by(DataSubjectRequest.requested_at.desc())
             ).scalars().first()
             if existing is None:
@@ -86,13 +87,13 @@ def request_erasure(store: Store, owner_id: str, *, actor: Actor, checkpoint: Ch
         exposure = rows_affected(session, delete(ReviewerExposure).where(
             ReviewerExposure.owner_tag == vault.owner_tag(owner_id)))
         counts = {k: v for k, v in (("login_sessions", logged_out), ("reviewer_exposure", exposure)) if v}
-        request = DataSubjectRequest(owner_id=owner_id, kind="erasure", status="pending",
+        request = DataSubjectRequest(owner_id=owner_id, kind=RequestKind.ERASURE, status=RequestStatus.PENDING,
                                      progress={"done": [], "counts": counts})
         session.add(request)
         session.flush()
         vault.audit(_shown(actor), action="erase", purpose="owner asked to erase the account", owner_id=owner_id,
                     details={"kind": "account"})
-        owner.status = "erasing"
+        owner.status = OwnerStatus.ERASING
         request_id = request.id
     checkpoint("requested")
     _destroy_key(store, request_id)
@@ -123,11 +124,11 @@ def run_erasure(store: Store, request_id: str, *, checkpoint: Checkpoint = _noth
     """
     with store.session() as session:
         request = session.get(DataSubjectRequest, request_id)
-        if request is None or request.kind != "erasure":
+        if request is None or request.kind != RequestKind.ERASURE:
             raise NotFound("no such erasure request")
-        if request.status == "done":
+        if request.status == RequestStatus.DONE:
             return request.receipt or {}
-        request.status = "running"
+        request.status = RequestStatus.RUNNING
         request.started_at = request.started_at or utcnow()
         request.error = None
     try:
@@ -227,7 +228,7 @@ def _step_exports(session: Session, vault: Vault, store: Store, owner_id: str, c
     from ecoute.privacy.export import archive_path
 
     requests = session.execute(select(DataSubjectRequest).where(
-        DataSubjectRequest.owner_id == owner_id, DataSubjectRequest.kind == "export")).scalars().all()
+        DataSubjectRequest.owner_id == owner_id, DataSubjectRequest.kind == RequestKind.EXPORT)).scalars().all()
     for req in requests:
         path = archive_path(store.settings, req.id)
         for candidate in (path, *path.parent.glob(f".{req.id}*")):
@@ -257,7 +258,7 @@ def _step_owner(session: Session, vault: Vault, store: Store, owner_id: str, cou
         owner.password_hash = None
         owner.wrapped_dek = None
         owner.auto_delete_days = None
-        owner.status = "erased"
+        owner.status = OwnerStatus.ERASED
         owner.erased_at = owner.erased_at or utcnow()
     return True
 
@@ -276,13 +277,13 @@ _STEP_FUNCS = {
 def _finish(store: Store, request_id: str) -> dict:
     with store.vault_session() as (session, vault):
         request = load_request(session, request_id)
-        if request.status == "done":
+        if request.status == RequestStatus.DONE:
             return request.receipt or {}
         now = utcnow()
         progress = request.progress or {}
         request.receipt = {
             "request": request.id,
-            "kind": "erasure",
+            "kind": RequestKind.ERASURE,
             "requested_at": _iso(request.requested_at),
             "key_destroyed_at": progress.get("key_destroyed_at"),
             "completed_at": _iso(now),
@@ -290,7 +291,7 @@ def _finish(store: Store, request_id: str) -> dict:
             "statement": "The account's data key was destroyed first: from then on nothing of this account "
                          "could be decrypted anywhere, including backups. Rows and files listed were then removed.",
         }
-        request.status = "done"
+        request.status = RequestStatus.DONE
         request.completed_at = now
         # No owner fields: the key is gone, and the entry must not name them in the clear.
         vault.audit(Actor.system("erasure"), action="erasure-complete", purpose="account erased",
@@ -301,7 +302,7 @@ def _finish(store: Store, request_id: str) -> dict:
 def pending_erasures(store: Store) -> list[str]:
     with store.session() as session:
         return list(session.execute(select(DataSubjectRequest.id).where(
-            DataSubjectRequest.kind == "erasure", DataSubjectRequest.status != "done")
+            DataSubjectRequest.kind == RequestKind.ERASURE, DataSubjectRequest.status != RequestStatus.DONE)
             .order_by(DataSubjectRequest.requested_at)).scalars())
 
 

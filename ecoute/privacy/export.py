@@ -41,6 +41,7 @@ from ecoute.privacy.requests import load_request
 from ecoute.store import crypto
 from ecoute.store.keys import read_or_create_secret
 from ecoute.store.schema.base import utcnow
+from ecoute.store.schema.enums import OwnerStatus, RequestKind, RequestStatus
 from ecoute.store.schema.owner import Consent, DataSubjectRequest, Owner, PartnerHandoff, ReviewLink, Turn
 from ecoute.store.schema.review import Annotation
 from ecoute.store.store import Store
@@ -100,11 +101,11 @@ def archive_path(settings: Settings, request_id: str) -> Path:
 def request_export(session: Session, vault: Vault, *, owner_id: str, actor: Actor) -> DataSubjectRequest:
     """Record an export request (pending) in the caller's transaction."""
     owner = session.get(Owner, owner_id)
-    if owner is None or owner.status != "active":
+    if owner is None or owner.status != OwnerStatus.ACTIVE:
         raise NotFound("no such active account")
     # who asked is kept for the final audit entry ("self" for the owner: no id in the clear)
     by = {"by": "self", "by_role": "owner"} if actor.role == "owner" else {"by": actor.id, "by_role": actor.role}
-    request = DataSubjectRequest(owner_id=owner_id, kind="export", status="pending", progress=by)
+    request = DataSubjectRequest(owner_id=owner_id, kind=RequestKind.EXPORT, status=RequestStatus.PENDING, progress=by)
     session.add(request)
     session.flush()
     return request
@@ -371,14 +372,14 @@ def run_export(store: Store, request_id: str, *, dest: Path | None = None, progr
     """
     with store.session() as session:
         request = session.get(DataSubjectRequest, request_id)
-        if request is None or request.kind != "export":
+        if request is None or request.kind != RequestKind.EXPORT:
             raise NotFound("no such export request")
-        if request.status == "done" and dest is None and archive_path(store.settings, request_id).exists():
+        if request.status == RequestStatus.DONE and dest is None and archive_path(store.settings, request_id).exists():
             return request.receipt or {}
         owner_id = request.owner_id
         asked = request.progress or {}
         by = Actor(asked.get("by", "self"), asked.get("by_role", "owner"))
-        request.status = "running"
+        request.status = RequestStatus.RUNNING
         request.started_at = utcnow()
         request.error = None
         request.progress = {k: v for k, v in asked.items() if k in ("by", "by_role")}
@@ -393,25 +394,25 @@ def run_export(store: Store, request_id: str, *, dest: Path | None = None, progr
         with store.session() as session:
             failed = session.get(DataSubjectRequest, request_id)
             if failed is not None:  # the original error is what the caller must see
-                failed.status = "failed"
+                failed.status = RequestStatus.FAILED
                 failed.completed_at = utcnow()
                 failed.error = f"{type(err).__name__}: {err}"[:500]
         raise
     with store.vault_session() as (session, vault):
         request = load_request(session, request_id)
         owner = session.get(Owner, owner_id)
-        if owner is None or owner.status != "active":
+        if owner is None or owner.status != OwnerStatus.ACTIVE:
             # erased while we ran: a plaintext copy must not outlive the account
             target.unlink(missing_ok=True)
-            request.status, request.completed_at = "failed", utcnow()
+            request.status, request.completed_at = RequestStatus.FAILED, utcnow()
             request.error = "the account was erased while the export was being built"
             return {}
-        request.status = "done"
+        request.status = RequestStatus.DONE
         request.completed_at = utcnow()
         request.progress = {**(request.progress or {}),
                             "archive": target.name if dest is None else "delivered", "size": summary["size"],
                             "sha256": summary["sha256"], "by": by.id, "by_role": by.role}
-        receipt = {"request": request_id, "kind": "export", "counts": summary["counts"],
+        receipt = {"request": request_id, "kind": RequestKind.EXPORT, "counts": summary["counts"],
                    "files": summary["files"], "size": summary["size"], "sha256": summary["sha256"],
                    "requested_at": _iso(request.requested_at), "completed_at": _iso(request.completed_at)}
         request.receipt = receipt

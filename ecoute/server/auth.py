@@ -15,7 +15,7 @@ from fastapi import Depends, HTTPException, Request, Response
 from sqlalchemy.orm import Session
 
 from ecoute.store.schema.base import utcnow
-from ecoute.store.schema.enums import StaffRole
+from ecoute.store.schema.enums import OwnerStatus, StaffRole
 from ecoute.store.schema.owner import Device, LoginSession, Owner
 from ecoute.store.schema.review import Staff
 from ecoute.store.store import Store
@@ -82,7 +82,7 @@ class LoginRequired(HTTPException):
 def current_owner(request: Request, session: Session = Depends(db_session)) -> Owner:
     row = login_session(session, request, "owner")
     owner = session.get(Owner, row.subject_id) if row else None
-    if owner is None or owner.status != "active":
+    if owner is None or owner.status != OwnerStatus.ACTIVE:
         raise LoginRequired("owner")
     request.state.login = row
     return owner

@@ -33,6 +33,7 @@ from ecoute.errors import BadInput, EcouteError
 from ecoute.services.privacy_actions import PrivacyActions
 from ecoute.services.skill_state import DbSkillState
 from ecoute.store.schema.base import utcnow
+from ecoute.store.schema.enums import OwnerStatus
 from ecoute.store.schema.owner import Device, Owner, Turn
 from ecoute.store.store import Store
 from ecoute.store.turns import TurnContent, record_false_activation, save_turn
@@ -152,7 +153,7 @@ def ingest_turn(store: Store, *, device_id: str, upload: bytes, wake_score: floa
             if device.muted:
                 raise Conflict("this device is muted: it must not send audio")
             owner = session.get(Owner, device.selected_owner_id) if device.selected_owner_id else None
-            if owner is None or owner.status != "active" or owner.household_id != device.household_id:
+            if owner is None or owner.status != OwnerStatus.ACTIVE or owner.household_id != device.household_id:
                 raise Conflict("no owner is selected on this device; choose one on the privacy page")
             now = utcnow()
             context = TurnContext(

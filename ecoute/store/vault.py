@@ -22,6 +22,7 @@ from ecoute.privacy import audit
 from ecoute.store import crypto
 from ecoute.store.blobs import BlobStore
 from ecoute.store.keys import KeyProvider
+from ecoute.store.schema.enums import OwnerStatus
 from ecoute.store.schema.owner import Owner
 
 #: Named here because inside ``Vault`` the name ``audit`` is the method, not the module.
@@ -86,7 +87,7 @@ class Vault:
         owner = self.session.get(Owner, owner_id)
         if owner is not None:
             owner.wrapped_dek = None
-            owner.status = "erasing" if owner.status == "active" else owner.status
+            owner.status = OwnerStatus.ERASING if owner.status == OwnerStatus.ACTIVE else owner.status
         self._deks.pop(owner_id, None)
 
     def owner_tag(self, owner_id: str, purpose: str = "owner-tag") -> str:

@@ -23,6 +23,7 @@ from ecoute.services import devices as pairing
 from ecoute.services import recordings as rec
 from ecoute.services.privacy_actions import review_consent
 from ecoute.store.passwords import check_password
+from ecoute.store.schema.enums import OwnerStatus
 from ecoute.store.schema.owner import Device, Owner
 from ecoute.store.schema.review import Staff
 from ecoute.store.store import Store
@@ -73,7 +74,7 @@ def login(request: Request, email: str = Form(""), password: str = Form(""), nex
           session: Session = Depends(db_session)) -> Response:
     settings = request.app.state.settings
     owner = session.execute(select(Owner).where(Owner.email == email.strip().lower())).scalar_one_or_none()
-    if owner is None or owner.status != "active" or not check_password(settings, owner.password_hash, password):
+    if owner is None or owner.status != OwnerStatus.ACTIVE or not check_password(settings, owner.password_hash, password):
         return _login_page(request, "owner", "Wrong email or password.", 401, next)
     response = RedirectResponse(_safe_next(next, "/privacy"), status_code=303)
     start_session(session, response, "owner", owner.id)

@@ -88,6 +88,10 @@ class RequestStatus(StrEnum):
     FAILED = "failed"
 
 
+#: A request still to finish: the page shows it as busy, the job runner resumes it.
+REQUEST_IN_PROGRESS = (RequestStatus.PENDING, RequestStatus.RUNNING)
+
+
 class OwnerStatus(StrEnum):
     """``owners.status``: an erased owner keeps a content-free row so receipts stay checkable."""
 
@@ -106,6 +110,7 @@ class ProposalStatus(StrEnum):
 
 
 __all__ = [
+    "REQUEST_IN_PROGRESS",
     "REVIEW_ROLES",
     "AnnotationKind",
     "AssignmentState",

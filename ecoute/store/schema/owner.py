@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ecoute.store.schema.base import Base, UTCDateTime, new_id, utcnow
+from ecoute.store.schema.enums import OwnerStatus, RequestStatus
 
 
 class Household(Base):
@@ -48,8 +49,7 @@ class Owner(Base):
     kek_id: Mapped[str | None] = mapped_column(String(200))
     #: Auto-delete after this many days (None = keep until deleted).
     auto_delete_days: Mapped[int | None] = mapped_column(Integer)
-    #: active | erasing | erased
-    status: Mapped[str] = mapped_column(String(16), default="active")
+    status: Mapped[str] = mapped_column(String(16), default=OwnerStatus.ACTIVE)  # an OwnerStatus
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -220,8 +220,8 @@ class DataSubjectRequest(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     #: Kept after erasure so the receipt can be checked; points at an erased row then.
     owner_id: Mapped[str] = mapped_column(String(32), index=True)
-    kind: Mapped[str] = mapped_column(String(16))  # export | erasure
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|running|done|failed
+    kind: Mapped[str] = mapped_column(String(16))  # a RequestKind
+    status: Mapped[str] = mapped_column(String(16), default=RequestStatus.PENDING)  # a RequestStatus
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
