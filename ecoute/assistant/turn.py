@@ -19,7 +19,7 @@ from ecoute.assistant.context import TurnContext
 from ecoute.assistant.skills import answer as run_skill
 from ecoute.audio.io import Audio
 from ecoute.audio.vad import find_speech
-from ecoute.audio.verify import verify
+from ecoute.audio.verify import DiscardReason, verify
 from ecoute.audio.wake import get_wake_detector, wake_phrase
 from ecoute.config import Settings
 from ecoute.speech.asr import Transcript, Word, get_asr
@@ -39,7 +39,7 @@ class TurnResult:
     wake: bool
     wake_score: float
     false_activation: bool = False
-    false_activation_reason: str | None = None
+    false_activation_reason: DiscardReason | None = None
     transcript: Transcript | None = None
     language: str = "en"
     intent: str | None = None
@@ -122,19 +122,19 @@ def run_turn(audio: Audio, settings: Settings, *, context: TurnContext | None = 
         result.timings_ms = clock.total()
         return result
 
-    def discard(reason: str) -> TurnResult:
+    def discard(reason: DiscardReason) -> TurnResult:
         result.false_activation, result.false_activation_reason = True, reason
         result.timings_ms = clock.total()
         return result
 
     min_score = max(settings.wake_verify_score, detector.threshold, min_wake_score or 0.0)
     if not wake.fired or wake.end_s is None:
-        return discard("wake_score_below_verify_threshold")
+        return discard(DiscardReason.WAKE_SCORE_BELOW_VERIFY_THRESHOLD)
 
     endpoint = find_speech(audio, settings, start_s=wake.end_s, silence_s=END_SILENCE_S if end_silence_s is None else end_silence_s)
     clock.lap("vad")
     if not endpoint.speech or endpoint.end_s is None:
-        return discard("no_speech_after_wake_word")
+        return discard(DiscardReason.NO_SPEECH_AFTER_WAKE_WORD)
     result.speech_end_s = endpoint.end_s
 
     start = max(0.0, wake.end_s - WAKE_LOOKBACK_S)
@@ -151,7 +151,7 @@ def run_turn(audio: Audio, settings: Settings, *, context: TurnContext | None = 
 
     verdict = verify(full, wake_phrase(settings), wake_score=wake.score, min_score=min_score, speech_after=True)
     if not verdict.ok:
-        return discard(verdict.reason or "unverified")
+        return discard(verdict.reason or DiscardReason.UNVERIFIED)
     result.transcript = _request_transcript(full, verdict.wake_words, verdict.request_text, start)
 
     match = intent_mod.recognize(verdict.request_text, result.language,
