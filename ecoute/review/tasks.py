@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from ecoute.audio.io import Audio, load_audio, wav_bytes
 from ecoute.config import Settings
 from ecoute.errors import EcouteError
+from ecoute.privacy.sensitive import SensitiveDecision
 from ecoute.review.errors import NoSuchTask, TaskGone
 from ecoute.store import crypto
 from ecoute.store.blobs import BlobStore
@@ -45,7 +46,7 @@ class Prepared(Protocol):
     transcript: str
     entities: list[Any]
     disguise: dict
-    sensitive: Any  # .decision in {"exclude", "lead_only", "allow"}, .categories
+    sensitive: Any  # .decision: a SensitiveDecision, .categories
 
 
 @dataclass
@@ -185,8 +186,8 @@ def create_task(
     double_review: bool = False,
 ) -> ReviewTask | None:
     """Seal a prepared clip as a new task; ``None`` when the sensitive screen excludes it."""
-    decision = getattr(prepared.sensitive, "decision", "allow")
-    if decision == "exclude":
+    decision = getattr(prepared.sensitive, "decision", SensitiveDecision.ALLOW)
+    if decision == SensitiveDecision.EXCLUDE:
         return None
     task_id = new_id()
     key, wrapped = vault.new_task_key(owner_id, task_id)
@@ -203,7 +204,7 @@ def create_task(
         id=task_id,
         language=language,
         task_type="transcript",
-        queue=TaskQueue.LEAD if decision == "lead_only" else TaskQueue.GENERAL,
+        queue=TaskQueue.LEAD if decision == SensitiveDecision.LEAD_ONLY else TaskQueue.GENERAL,
         status=TaskStatus.PENDING,
         intent=intent,
         context=coarse_context(turn_created_at),
