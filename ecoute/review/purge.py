@@ -13,7 +13,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from ecoute.store.blobs import BlobStore
-from ecoute.store.schema.enums import AnnotationKind, AssignmentState, TaskStatus
+from ecoute.store.schema.enums import AnnotationKind, AssignmentState, SampleStatus, TaskStatus
 from ecoute.store.schema.owner import ReviewLink
 from ecoute.store.schema.review import Annotation, ReviewAssignment, ReviewTask
 from ecoute.store.schema.review_qc import GoldTaskKey, ReviewAgreement, ReviewSample
@@ -77,7 +77,7 @@ def remove_tasks_for_turns(session: Session, vault: Vault, owner_id: str, turn_i
     session.execute(
         update(ReviewSample)
         .where(ReviewSample.owner_id == owner_id, ReviewSample.turn_id.in_(list(turn_ids)))
-        .values(turn_id=None, status="gone")
+        .values(turn_id=None, status=SampleStatus.GONE)
     )
     return delete_tasks(session, vault.blobs, task_ids)
 
@@ -122,7 +122,7 @@ def remove_unreviewed_tasks_for_owner(session: Session, vault: Vault, owner_id: 
         )
     session.execute(
         update(ReviewSample)
-        .where(ReviewSample.owner_id == owner_id, ReviewSample.status == "preparing")
-        .values(status="cancelled")
+        .where(ReviewSample.owner_id == owner_id, ReviewSample.status == SampleStatus.PREPARING)
+        .values(status=SampleStatus.CANCELLED)
     )
     return len(delete_tasks(session, vault.blobs, unreviewed))

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from ecoute.config import Settings
 from ecoute.review.consent import is_opted_in
+from ecoute.store.schema.enums import SampleStatus
 from ecoute.store.schema.owner import Turn
 from ecoute.store.schema.review_qc import ReviewSample, ReviewStratum
 from ecoute.store.store import Store
@@ -177,7 +178,7 @@ def decide_turn(
                 language=turn.language,
                 sampled_at=turn.created_at,
                 boosted=decision.boosted,
-                status="preparing",
+                status=SampleStatus.PREPARING,
             )
         )
     session.flush()
@@ -223,7 +224,7 @@ def consider_turn(
         outcome = prepare_sample(store, sample_id, rng=np_rng)
         result.update(task_id=outcome.get("task_id"), status=outcome["status"])
     elif decision.sampled:
-        result["status"] = "preparing"
+        result["status"] = SampleStatus.PREPARING
     return result
 
 

@@ -28,7 +28,7 @@ from ecoute.review.errors import NoSuchTask, TaskGone
 from ecoute.store import crypto
 from ecoute.store.blobs import BlobStore
 from ecoute.store.schema.base import new_id, utcnow
-from ecoute.store.schema.enums import TaskQueue, TaskStatus
+from ecoute.store.schema.enums import SampleStatus, TaskQueue, TaskStatus
 from ecoute.store.schema.owner import ReviewLink, Turn
 from ecoute.store.schema.review import ReviewTask
 from ecoute.store.schema.review_qc import GoldTaskKey, ReviewSample
@@ -296,21 +296,21 @@ def prepare_sample(store: Store, sample_id: int, *, rng=None, prepare=None) -> d
     prepare = prepare or _default_prepare
     with store.vault_session() as (session, vault):
         sample = session.get(ReviewSample, sample_id)
-        if sample is None or sample.status != "preparing":
-            return {"status": sample.status if sample else "gone"}
+        if sample is None or sample.status != SampleStatus.PREPARING:
+            return {"status": sample.status if sample else SampleStatus.GONE}
         turn = session.get(Turn, sample.turn_id) if sample.turn_id else None
         if turn is None or turn.audio_blob is None:
-            sample.status = "gone"
-            return {"status": "gone"}
+            sample.status = SampleStatus.GONE
+            return {"status": SampleStatus.GONE}
         if not is_opted_in(session, sample.owner_id):
-            sample.status = "cancelled"
-            return {"status": "cancelled"}
+            sample.status = SampleStatus.CANCELLED
+            return {"status": SampleStatus.CANCELLED}
         try:
             raw = read_turn_audio(vault, turn, actor=PREPARATION_ACTOR, purpose="review preparation")
             content = read_turn(vault, turn, actor=PREPARATION_ACTOR, purpose="review preparation")
         except (KeyDestroyed, KeyError):
-            sample.status = "gone"
-            return {"status": "gone"}
+            sample.status = SampleStatus.GONE
+            return {"status": SampleStatus.GONE}
         owner_id, turn_id, language, created_at = turn.owner_id, turn.id, turn.language, turn.created_at
     words = [
         StoredWord(str(w.get("word", "")), float(w.get("start", 0.0)), float(w.get("end", 0.0)))
@@ -329,20 +329,20 @@ def prepare_sample(store: Store, sample_id: int, *, rng=None, prepare=None) -> d
     except EcouteError as err:  # unusable audio: record it, never retry forever, never make a task
         with store.session() as session:
             sample = session.get(ReviewSample, sample_id)
-            if sample is not None and sample.status == "preparing":
-                sample.status = "failed"
-        return {"status": "failed", "reason": str(err)}
+            if sample is not None and sample.status == SampleStatus.PREPARING:
+                sample.status = SampleStatus.FAILED
+        return {"status": SampleStatus.FAILED, "reason": str(err)}
     with store.vault_session() as (session, vault):
         sample = session.get(ReviewSample, sample_id)
         if (
             sample is None
-            or sample.status != "preparing"
+            or sample.status != SampleStatus.PREPARING
             or not is_opted_in(session, owner_id)
             or session.get(Turn, turn_id) is None
         ):
-            if sample is not None and sample.status == "preparing":
-                sample.status = "cancelled"
-            return {"status": "cancelled"}
+            if sample is not None and sample.status == SampleStatus.PREPARING:
+                sample.status = SampleStatus.CANCELLED
+            return {"status": SampleStatus.CANCELLED}
         double = random.SystemRandom().random() < store.settings.review_double_fraction
         task = create_task(
             session,
@@ -357,7 +357,7 @@ def prepare_sample(store: Store, sample_id: int, *, rng=None, prepare=None) -> d
             prepared=prepared,
             double_review=double,
         )
-        sample.status = "task" if task else "excluded"
+        sample.status = SampleStatus.TASK if task else SampleStatus.EXCLUDED
         return {"status": sample.status, "task_id": task.id if task else None}
 
 
@@ -366,7 +366,7 @@ def prepare_pending(store: Store) -> list[int]:
     with store.session() as session:
         return list(
             session.execute(
-                select(ReviewSample.id).where(ReviewSample.status == "preparing").order_by(ReviewSample.id)
+                select(ReviewSample.id).where(ReviewSample.status == SampleStatus.PREPARING).order_by(ReviewSample.id)
             ).scalars()
         )
 

@@ -70,6 +70,8 @@ class SampleStatus(StrEnum):
     EXCLUDED = "excluded"
     GONE = "gone"
     CANCELLED = "cancelled"
+    #: Preparation raised; the sample is not retried.
+    FAILED = "failed"
 
 
 class RequestKind(StrEnum):
