@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from ecoute.store.db import rows_affected
 from ecoute.store.schema.datasets import DatasetItem, DatasetVersion, TemplateProposal
+from ecoute.store.schema.enums import ProposalStatus
 
 #: The job stage that rebuilds stale datasets (for ``ecoute.jobs.STAGES``).
 REBUILD_STAGE = "ecoute.improve.datasets:rebuild_stale"
@@ -66,12 +67,12 @@ def _withdraw_support(session: Session, removed: set[str]) -> None:
     from ecoute.improve.proposals import MIN_SUPPORT
 
     for proposal in session.execute(
-        select(TemplateProposal).where(TemplateProposal.status == "pending")
+        select(TemplateProposal).where(TemplateProposal.status == ProposalStatus.PENDING)
     ).scalars():
         support = [t for t in proposal.support_tasks or [] if t not in removed]
         if len(support) != len(proposal.support_tasks or []):
             proposal.support_tasks = support
             proposal.support = len(support)
             if len(support) < MIN_SUPPORT:
-                proposal.status = "withdrawn"
+                proposal.status = ProposalStatus.WITHDRAWN
                 proposal.note = "its supporting reviews were removed"

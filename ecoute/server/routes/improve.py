@@ -20,7 +20,7 @@ from ecoute.improve.evaluate import history
 from ecoute.improve.plots import METRICS, trend_png
 from ecoute.server.auth import db_session, require_staff
 from ecoute.store.schema.datasets import EvalRun, TemplateProposal, WakeTuning
-from ecoute.store.schema.enums import StaffRole
+from ecoute.store.schema.enums import ProposalStatus, StaffRole
 from ecoute.store.schema.review import Staff
 
 router = APIRouter(tags=["improve"])
@@ -35,7 +35,7 @@ def _page_data(session: Session) -> dict:
     for run in runs:
         latest[run.language] = run
     decided = session.execute(
-        select(TemplateProposal).where(TemplateProposal.status != "pending").order_by(TemplateProposal.day.desc())
+        select(TemplateProposal).where(TemplateProposal.status != ProposalStatus.PENDING).order_by(TemplateProposal.day.desc())
         .limit(50)).scalars().all()
     tuned = session.execute(select(func.count(WakeTuning.id), func.avg(WakeTuning.threshold_after))).one()
     return {

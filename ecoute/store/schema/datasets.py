@@ -18,6 +18,7 @@ from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, LargeBinary, S
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ecoute.store.schema.base import Base, new_id
+from ecoute.store.schema.enums import ProposalStatus
 
 
 class DatasetVersion(Base):
@@ -117,8 +118,7 @@ class TemplateProposal(Base):
     support_tasks: Mapped[list] = mapped_column(JSON, default=list)
     #: {slot: "number" | "text"}: lets an accepted file define a list no loaded file defines.
     slot_types: Mapped[dict] = mapped_column(JSON, default=dict)
-    #: pending | accepted | rejected | withdrawn
-    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    status: Mapped[str] = mapped_column(String(16), default=ProposalStatus.PENDING, index=True)  # a ProposalStatus
     decided_by: Mapped[str | None] = mapped_column(String(32))
     day: Mapped[str] = mapped_column(String(10))
     note: Mapped[str | None] = mapped_column(Text)
