@@ -29,6 +29,8 @@ COLUMNS: dict[type[StrEnum], list[str]] = {
     enums.RequestStatus: ["dsr_requests.status"],
     enums.OwnerStatus: ["owners.status"],
     enums.ProposalStatus: ["template_proposals.status"],
+    enums.ConsentPurpose: ["consents.purpose"],
+    enums.ConsentChannel: ["consents.via"],
 }
 
 

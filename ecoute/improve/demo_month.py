@@ -28,6 +28,7 @@ from ecoute.improve.evaluate import Case, false_accepts_per_device_hour
 from ecoute.improve.loop import improvement_round
 from ecoute.improve.proposals import recognize
 from ecoute.store.schema.base import new_id, utcnow
+from ecoute.store.schema.enums import ConsentChannel
 from ecoute.store.schema.owner import Device
 from ecoute.store.store import Store
 from ecoute.store.turns import TurnContent, record_false_activation, save_turn
@@ -68,7 +69,7 @@ def simulate_month(store: Store, settings: Settings, *, days: int = 30, seed: in
         owners = []
         for name, lang in PEOPLE:
             owner = create_owner(session, vault, settings, house, display_name=name, language=lang)
-            opt_in(session, vault, owner.id, "web", language=lang)
+            opt_in(session, vault, owner.id, ConsentChannel.WEB, language=lang)
             owners.append((owner.id, lang))
         devices = [Device(id=new_id(), household_id=house.id, name=n, created_at=start)
                    for n in ("kitchen", "living room")]

@@ -30,7 +30,7 @@ from ecoute.review.listening import who_listened
 from ecoute.review.vocab import intent_names
 from ecoute.server.auth import current_owner, db_session, get_store, require_staff
 from ecoute.server.pages import templates
-from ecoute.store.schema.enums import REVIEW_ROLES, AnnotationKind, StaffRole
+from ecoute.store.schema.enums import REVIEW_ROLES, AnnotationKind, ConsentChannel, StaffRole
 from ecoute.store.schema.owner import Owner
 from ecoute.store.schema.review import Staff
 from ecoute.store.store import Store
@@ -483,7 +483,7 @@ def owner_opt_in(
     store: Store = Depends(get_store),
 ) -> Response:
     def work() -> Response:
-        consent.opt_in(session, _vault(session, store), owner.id, "web")
+        consent.opt_in(session, _vault(session, store), owner.id, ConsentChannel.WEB)
         return RedirectResponse("/privacy/review?notice=on", status_code=303)
 
     return _page(request, session, work)
@@ -497,7 +497,7 @@ def owner_opt_out(
     store: Store = Depends(get_store),
 ) -> Response:
     def work() -> Response:
-        removed = consent.opt_out(session, _vault(session, store), owner.id, "web")
+        removed = consent.opt_out(session, _vault(session, store), owner.id, ConsentChannel.WEB)
         return RedirectResponse(f"/privacy/review?notice=off-{removed}", status_code=303)
 
     return _page(request, session, work)

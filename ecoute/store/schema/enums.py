@@ -102,6 +102,22 @@ class OwnerStatus(StrEnum):
     ERASED = "erased"
 
 
+class ConsentPurpose(StrEnum):
+    """``consents.purpose``: what an owner agreed (or refused) to."""
+
+    REVIEW = "review"
+    PARTNER = "partner"
+
+
+class ConsentChannel(StrEnum):
+    """``consents.via``: where the owner said it."""
+
+    WEB = "web"
+    VOICE = "voice"
+    API = "api"
+    CLI = "cli"
+
+
 class ProposalStatus(StrEnum):
     """``template_proposals.status``."""
 
@@ -116,6 +132,8 @@ __all__ = [
     "REVIEW_ROLES",
     "AnnotationKind",
     "AssignmentState",
+    "ConsentChannel",
+    "ConsentPurpose",
     "OwnerStatus",
     "ProposalStatus",
     "RequestKind",

@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ecoute.store.schema.base import Base, UTCDateTime, new_id, utcnow
-from ecoute.store.schema.enums import OwnerStatus, RequestStatus
+from ecoute.store.schema.enums import ConsentChannel, OwnerStatus, RequestStatus
 
 
 class Household(Base):
@@ -131,11 +131,11 @@ class Consent(Base):
     __tablename__ = "consents"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     owner_id: Mapped[str] = mapped_column(ForeignKey("owners.id"), index=True)
-    purpose: Mapped[str] = mapped_column(String(32))  # review | partner
+    purpose: Mapped[str] = mapped_column(String(32))  # a ConsentPurpose
     granted: Mapped[bool] = mapped_column(Boolean)
     text_version: Mapped[str] = mapped_column(String(32))
     text_hash: Mapped[str] = mapped_column(String(64))
-    via: Mapped[str] = mapped_column(String(16), default="web")  # web | voice | api
+    via: Mapped[str] = mapped_column(String(16), default=ConsentChannel.WEB)  # a ConsentChannel
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
