@@ -31,6 +31,7 @@ COLUMNS: dict[type[StrEnum], list[str]] = {
     enums.ProposalStatus: ["template_proposals.status"],
     enums.ConsentPurpose: ["consents.purpose"],
     enums.ConsentChannel: ["consents.via"],
+    enums.LoginSubject: ["login_sessions.subject_kind"],
 }
 
 

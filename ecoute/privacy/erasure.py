@@ -26,7 +26,7 @@ from ecoute.privacy.requests import load_request
 from ecoute.store.db import rows_affected
 from ecoute.store.schema import Base
 from ecoute.store.schema.base import utcnow
-from ecoute.store.schema.enums import OwnerStatus, RequestKind, RequestStatus
+from ecoute.store.schema.enums import LoginSubject, OwnerStatus, RequestKind, RequestStatus
 from ecoute.store.schema.owner import (
     DataSubjectRequest,
     Device,
@@ -80,7 +80,7 @@ def request_erasure(store: Store, owner_id: str, *, actor: Actor, checkpoint: Ch
                 raise BadInput(f"this account is already {owner.status}")
             return existing
         # logged out everywhere at once: an erasing account cannot act any more
-        logged_out = rows_affected(session, delete(LoginSession).where(LoginSession.subject_kind == "owner",
+        logged_out = rows_affected(session, delete(LoginSession).where(LoginSession.subject_kind == LoginSubject.OWNER,
                                                                        LoginSession.subject_id == owner_id))
         # which reviewer heard this owner when: keyed by a tag only the owner's key can compute,
         # so these rows must go now, while the key still exists
@@ -174,7 +174,7 @@ def _add(counts: dict, name: str, n: int) -> None:
 
 
 def _step_sessions(session: Session, vault: Vault, store: Store, owner_id: str, counts: dict) -> bool:
-    n = rows_affected(session, delete(LoginSession).where(LoginSession.subject_kind == "owner",
+    n = rows_affected(session, delete(LoginSession).where(LoginSession.subject_kind == LoginSubject.OWNER,
                                                           LoginSession.subject_id == owner_id))
     _add(counts, "login_sessions", n)
     session.execute(update(Device).where(Device.selected_owner_id == owner_id).values(selected_owner_id=None))

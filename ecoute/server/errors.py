@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 
 from ecoute.errors import AudioError, BadInput, EcouteError, Forbidden, NotFound
 from ecoute.server.auth import LoginRequired
+from ecoute.store.schema.enums import LoginSubject
 
 #: Error kind → HTTP status; the first matching class (in order) wins.
 STATUS: tuple[tuple[type[Exception], int], ...] = (
@@ -42,8 +43,8 @@ def wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api") or "text/html" not in request.headers.get("accept", "")
 
 
-def _login_page(kind: str) -> str:
-    return "/staff/login" if kind == "staff" else "/login"
+def _login_page(kind: LoginSubject) -> str:
+    return "/staff/login" if kind == LoginSubject.STAFF else "/login"
 
 
 async def login_required(request: Request, err: LoginRequired) -> Response:

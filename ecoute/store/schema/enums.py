@@ -102,6 +102,13 @@ class OwnerStatus(StrEnum):
     ERASED = "erased"
 
 
+class LoginSubject(StrEnum):
+    """``login_sessions.subject_kind``: owners and staff log in apart, with their own cookies."""
+
+    OWNER = "owner"
+    STAFF = "staff"
+
+
 class ConsentPurpose(StrEnum):
     """``consents.purpose``: what an owner agreed (or refused) to."""
 
@@ -134,6 +141,7 @@ __all__ = [
     "AssignmentState",
     "ConsentChannel",
     "ConsentPurpose",
+    "LoginSubject",
     "OwnerStatus",
     "ProposalStatus",
     "RequestKind",

@@ -205,7 +205,7 @@ class LoginSession(Base):
 
     __tablename__ = "login_sessions"
     token_hash: Mapped[str] = mapped_column(String(128), primary_key=True)
-    subject_kind: Mapped[str] = mapped_column(String(16))  # owner | staff
+    subject_kind: Mapped[str] = mapped_column(String(16))  # a LoginSubject
     subject_id: Mapped[str] = mapped_column(String(32), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: Last time the password was (re-)entered: exports need one within 5 minutes.
