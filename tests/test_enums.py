@@ -32,6 +32,7 @@ COLUMNS: dict[type[StrEnum], list[str]] = {
     enums.ConsentPurpose: ["consents.purpose"],
     enums.ConsentChannel: ["consents.via"],
     enums.LoginSubject: ["login_sessions.subject_kind"],
+    enums.ActorRole: ["audit_entries.role"],
 }
 
 
@@ -55,6 +56,7 @@ def test_members_are_their_strings() -> None:
     assert StaffRole.LEAD == "lead" and f"{StaffRole.LEAD}" == "lead" and str(TaskStatus.DONE) == "done"
     assert json.dumps({"status": RequestStatus.DONE, RequestKind.EXPORT: 1}) == '{"status": "done", "export": 1}'
     assert DECISIONS == ("allow", "lead_only", "exclude")  # strictness order kept
+    assert set(enums.StaffRole) <= set(enums.ActorRole)  # staff act in the audit log under their role
 
 
 def test_rows_hold_the_plain_strings(store: Store) -> None:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from ecoute.errors import NotFound
 from ecoute.store.blobs import BlobStore
 from ecoute.store.db import rows_affected
+from ecoute.store.schema.enums import ActorRole
 from ecoute.store.schema.owner import BlobTombstone, PartnerHandoff, ReviewLink, Turn
 from ecoute.store.schema.review import ReviewTask
 from ecoute.store.vault import Actor, Vault
@@ -180,7 +181,7 @@ def delete_turns(session: Session, vault: Vault, *, owner_id: str, turn_ids: lis
     report.datasets_marked = mark_tasks_removed(session, task_ids) if task_ids else 0
     report.blob_keys = schedule_blob_deletion(session, vault.blobs, blob_keys)
     # the owner acting is recorded as "self": the chain outlives an erasure and must not keep their id
-    shown = Actor("self", "owner", actor.details) if actor.role == "owner" else actor
+    shown = Actor("self", ActorRole.OWNER, actor.details) if actor.role == ActorRole.OWNER else actor
     vault.audit(shown, action="delete", purpose=purpose, owner_id=owner_id,
                 item_id=wanted[0] if len(wanted) == 1 else None,
                 details={"kind": "turn", "count": len(wanted), "review_tasks": len(task_ids)})

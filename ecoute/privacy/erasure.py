@@ -26,7 +26,7 @@ from ecoute.privacy.requests import load_request
 from ecoute.store.db import rows_affected
 from ecoute.store.schema import Base
 from ecoute.store.schema.base import utcnow
-from ecoute.store.schema.enums import LoginSubject, OwnerStatus, RequestKind, RequestStatus
+from ecoute.store.schema.enums import ActorRole, LoginSubject, OwnerStatus, RequestKind, RequestStatus
 from ecoute.store.schema.owner import (
     DataSubjectRequest,
     Device,
@@ -103,7 +103,7 @@ def request_erasure(store: Store, owner_id: str, *, actor: Actor, checkpoint: Ch
 
 def _shown(actor: Actor) -> Actor:
     """Audit entries by the owner name them as "self": the chain must not keep their id in clear."""
-    return Actor("self", "owner", actor.details) if actor.role == "owner" else actor
+    return Actor("self", ActorRole.OWNER, actor.details) if actor.role == ActorRole.OWNER else actor
 
 
 def _destroy_key(store: Store, request_id: str) -> None:

@@ -41,7 +41,7 @@ from ecoute.privacy.requests import load_request
 from ecoute.store import crypto
 from ecoute.store.keys import read_or_create_secret
 from ecoute.store.schema.base import utcnow
-from ecoute.store.schema.enums import OwnerStatus, RequestKind, RequestStatus
+from ecoute.store.schema.enums import ActorRole, OwnerStatus, RequestKind, RequestStatus
 from ecoute.store.schema.owner import Consent, DataSubjectRequest, Owner, PartnerHandoff, ReviewLink, Turn
 from ecoute.store.schema.review import Annotation
 from ecoute.store.store import Store
@@ -104,7 +104,7 @@ def request_export(session: Session, vault: Vault, *, owner_id: str, actor: Acto
     if owner is None or owner.status != OwnerStatus.ACTIVE:
         raise NotFound("no such active account")
     # who asked is kept for the final audit entry ("self" for the owner: no id in the clear)
-    by = {"by": "self", "by_role": "owner"} if actor.role == "owner" else {"by": actor.id, "by_role": actor.role}
+    by = {"by": "self", "by_role": ActorRole.OWNER} if actor.role == ActorRole.OWNER else {"by": actor.id, "by_role": actor.role}
     request = DataSubjectRequest(owner_id=owner_id, kind=RequestKind.EXPORT, status=RequestStatus.PENDING, progress=by)
     session.add(request)
     session.flush()
@@ -378,7 +378,7 @@ def run_export(store: Store, request_id: str, *, dest: Path | None = None, progr
             return request.receipt or {}
         owner_id = request.owner_id
         asked = request.progress or {}
-        by = Actor(asked.get("by", "self"), asked.get("by_role", "owner"))
+        by = Actor(asked.get("by", "self"), asked.get("by_role", ActorRole.OWNER))
         request.status = RequestStatus.RUNNING
         request.started_at = utcnow()
         request.error = None
@@ -416,7 +416,7 @@ def run_export(store: Store, request_id: str, *, dest: Path | None = None, progr
                    "files": summary["files"], "size": summary["size"], "sha256": summary["sha256"],
                    "requested_at": _iso(request.requested_at), "completed_at": _iso(request.completed_at)}
         request.receipt = receipt
-        purpose = "owner exported their data" if by.role == "owner" else "data-subject access request, exported"
+        purpose = "owner exported their data" if by.role == ActorRole.OWNER else "data-subject access request, exported"
         vault.audit(by, action="export", purpose=purpose, owner_id=owner_id, details={"kind": "export"})
         return receipt
 

@@ -22,7 +22,7 @@ from ecoute.privacy import audit
 from ecoute.store import crypto
 from ecoute.store.blobs import BlobStore
 from ecoute.store.keys import KeyProvider
-from ecoute.store.schema.enums import OwnerStatus
+from ecoute.store.schema.enums import ActorRole, OwnerStatus
 from ecoute.store.schema.owner import Owner
 
 #: Named here because inside ``Vault`` the name ``audit`` is the method, not the module.
@@ -38,16 +38,16 @@ class Actor:
     """Who is asking. ``details`` holds what an owner may later see (site country, team)."""
 
     id: str
-    role: str  # owner | reviewer | lead | officer | ml | system | device
+    role: str  # an ActorRole
     details: dict = field(default_factory=dict)
 
     @staticmethod
     def system(job: str) -> Actor:
-        return Actor(f"system:{job}", "system")
+        return Actor(f"system:{job}", ActorRole.SYSTEM)
 
     @staticmethod
     def owner(owner_id: str) -> Actor:
-        return Actor(owner_id, "owner")
+        return Actor(owner_id, ActorRole.OWNER)
 
 
 class Vault:
@@ -128,7 +128,7 @@ class Vault:
 
     # -- audit --------------------------------------------------------------------------
     def _audit_access(self, owner_id: str, item_id: str, kind: str, actor: Actor, purpose: str) -> None:
-        if actor.role == "owner" and actor.id == owner_id:
+        if actor.role == ActorRole.OWNER and actor.id == owner_id:
             return
         self.audit(actor, action="decrypt", purpose=purpose, owner_id=owner_id, item_id=item_id,
                    details={"kind": kind, **actor.details})
@@ -143,7 +143,7 @@ class Vault:
             subject_ct = crypto.seal(self.dek(owner_id), subject, crypto.aad_for(owner_id, "audit", "subject"))
         # an owner acting on their own data is recorded as "self": the chain outlives erasure,
         # so no owner id may ever stand in the clear in it
-        actor_id = "self" if actor.role == "owner" else actor.id
+        actor_id = "self" if actor.role == ActorRole.OWNER else actor.id
         audit.append(self.session, actor=actor_id, role=actor.role, action=action, purpose=purpose,
                      owner_tag=owner_tag, subject_ct=subject_ct, details=details or {})
 

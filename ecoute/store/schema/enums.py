@@ -20,6 +20,18 @@ class StaffRole(StrEnum):
     ML = "ml"
 
 
+class ActorRole(StrEnum):
+    """``audit_entries.role``: who acted; a staff member acts with their :class:`StaffRole`."""
+
+    OWNER = "owner"
+    REVIEWER = "reviewer"
+    LEAD = "lead"
+    OFFICER = "officer"
+    ML = "ml"
+    SYSTEM = "system"
+    DEVICE = "device"
+
+
 #: Staff who hear clips: the only roles that take review tasks.
 REVIEW_ROLES = (StaffRole.REVIEWER, StaffRole.LEAD)
 
@@ -137,6 +149,7 @@ class ProposalStatus(StrEnum):
 __all__ = [
     "REQUEST_IN_PROGRESS",
     "REVIEW_ROLES",
+    "ActorRole",
     "AnnotationKind",
     "AssignmentState",
     "ConsentChannel",

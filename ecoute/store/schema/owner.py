@@ -180,7 +180,7 @@ class AuditEntry(Base):
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     actor: Mapped[str] = mapped_column(String(64))  # staff id, "system:<job>", device id
-    role: Mapped[str] = mapped_column(String(32))  # owner | reviewer | lead | officer | system | device
+    role: Mapped[str] = mapped_column(String(32))  # an ActorRole
     action: Mapped[str] = mapped_column(String(64))  # decrypt | listen | annotate | export | erase ...
     purpose: Mapped[str] = mapped_column(String(200))
     owner_tag: Mapped[str | None] = mapped_column(String(64), index=True)
