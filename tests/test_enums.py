@@ -33,6 +33,8 @@ COLUMNS: dict[type[StrEnum], list[str]] = {
     enums.ConsentChannel: ["consents.via"],
     enums.LoginSubject: ["login_sessions.subject_kind"],
     enums.ActorRole: ["audit_entries.role"],
+    enums.DatasetKind: ["dataset_versions.kind"],
+    enums.Split: ["dataset_items.split"],
 }
 
 

@@ -27,7 +27,7 @@ from ecoute.errors import BadInput, NotFound
 from ecoute.improve.taskcrypt import TaskKeys, open_annotation, open_content
 from ecoute.store.schema.base import utcnow
 from ecoute.store.schema.datasets import DatasetItem, DatasetVersion
-from ecoute.store.schema.enums import AnnotationKind, TaskQueue, TaskStatus
+from ecoute.store.schema.enums import AnnotationKind, DatasetKind, Split, TaskQueue, TaskStatus
 from ecoute.store.schema.owner import Owner, ReviewLink
 from ecoute.store.schema.review import Annotation, ReviewTask
 from ecoute.store.vault import Vault
@@ -57,12 +57,12 @@ class Example:
     transcript: str
     asr_transcript: str | None
     slots: dict = field(default_factory=dict)
-    split: str = "train"
+    split: str = Split.TRAIN
     audio_blob: str | None = None
 
 
-def split_of(task_id: str) -> str:
-    return "test" if hashlib.sha256(task_id.encode()).digest()[0] < 256 * TEST_SHARE else "train"
+def split_of(task_id: str) -> Split:
+    return Split.TEST if hashlib.sha256(task_id.encode()).digest()[0] < 256 * TEST_SHARE else Split.TRAIN
 
 
 def lineage_digest(task_ids: Iterable[str]) -> str:
@@ -206,7 +206,7 @@ def build_dataset(session: Session, name: str, **selection_options) -> DatasetVe
     name = _check_name(name)
     sel = select_annotations(session, **selection_options)
     version = DatasetVersion(
-        name=name, version=_next_version(session, name), built_day=utcnow().date().isoformat(), kind="build",
+        name=name, version=_next_version(session, name), built_day=utcnow().date().isoformat(), kind=DatasetKind.BUILD,
         item_count=len(sel.chosen), lineage_digest=lineage_digest(sel.chosen),
         languages=dict(Counter(sel.tasks[t].language for t in sel.chosen)), skipped=dict(sel.skipped),
     )
@@ -242,7 +242,7 @@ def rebuild(session: Session, stale: DatasetVersion) -> DatasetVersion:
     nothing is decrypted and nothing passes through Python.
     """
     version = DatasetVersion(name=stale.name, version=_next_version(session, stale.name),
-                             built_day=utcnow().date().isoformat(), kind="rebuild", parent_id=stale.id,
+                             built_day=utcnow().date().isoformat(), kind=DatasetKind.REBUILD, parent_id=stale.id,
                              item_count=0, lineage_digest="", languages={}, skipped={})
     session.add(version)
     session.flush()

@@ -26,6 +26,7 @@ from ecoute.improve.datasets import Example, latest_fresh, load_examples
 from ecoute.improve.proposals import recognize, sentences_version
 from ecoute.store.schema.base import utcnow
 from ecoute.store.schema.datasets import EvalRun
+from ecoute.store.schema.enums import Split
 from ecoute.store.schema.owner import Device, FalseActivationCount
 from ecoute.store.vault import Vault
 
@@ -166,7 +167,7 @@ def _with_audio(session: Session, vault: Vault, examples: list[Example], cases: 
 
 
 def evaluate_dataset(session: Session, vault: Vault, settings: Settings, name: str, *, label: str = "",
-                     split: str | None = "test", transcribe_audio: bool = False) -> list[EvalRun]:
+                     split: str | None = Split.TEST, transcribe_audio: bool = False) -> list[EvalRun]:
     """Evaluate the assistant on the newest fresh version of dataset ``name``; one run per language."""
     version = latest_fresh(session, name)
     examples = load_examples(session, vault, version, split=split, purpose="evaluation")

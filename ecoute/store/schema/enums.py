@@ -137,6 +137,20 @@ class ConsentChannel(StrEnum):
     CLI = "cli"
 
 
+class DatasetKind(StrEnum):
+    """``dataset_versions.kind``: selected from annotations, or the previous version minus removed tasks."""
+
+    BUILD = "build"
+    REBUILD = "rebuild"
+
+
+class Split(StrEnum):
+    """``dataset_items.split``: fixed by a hash of the task id, so a task never changes side."""
+
+    TRAIN = "train"
+    TEST = "test"
+
+
 class ProposalStatus(StrEnum):
     """``template_proposals.status``."""
 
@@ -154,12 +168,14 @@ __all__ = [
     "AssignmentState",
     "ConsentChannel",
     "ConsentPurpose",
+    "DatasetKind",
     "LoginSubject",
     "OwnerStatus",
     "ProposalStatus",
     "RequestKind",
     "RequestStatus",
     "SampleStatus",
+    "Split",
     "StaffRole",
     "TaskQueue",
     "TaskStatus",
