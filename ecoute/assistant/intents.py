@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from hassil import Intents, recognize_best
-from hassil.intents import RangeSlotList
+from hassil.intents import RangeSlotList, SlotList
 
 from ecoute.errors import BadInput
 
@@ -59,7 +59,8 @@ def _warm(intents: Intents, language: str) -> None:
     hassil builds them lazily (unicode-rbnf, ~0.5 s per language) the first time a range
     slot meets a word instead of digits; a one-template-per-list grammar forces that here.
     """
-    ranges = {name: lst for name, lst in intents.slot_lists.items() if isinstance(lst, RangeSlotList)}
+    ranges: dict[str, SlotList] = {name: lst for name, lst in intents.slot_lists.items()
+                                   if isinstance(lst, RangeSlotList)}
     if not ranges:
         return
     probe = Intents.from_dict({

@@ -43,7 +43,7 @@ def skill(*intents: str) -> Callable[[Skill], Skill]:
 def answer(match: IntentMatch | None, context: TurnContext, language: str) -> Answer:
     """Run the skill for ``match``; unknown or unmatched requests are answered honestly."""
     fn = SKILLS.get(match.intent) if match else None
-    if fn is None:
+    if match is None or fn is None:
         return Answer(P.say(language, "unknown"), handled=False)
     return fn(match, context)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from enum import StrEnum
 
 from rapidfuzz import fuzz
 
@@ -21,10 +22,20 @@ from ecoute.speech.asr import Transcript
 MIN_SIMILARITY = 70.0
 
 
+class DiscardReason(StrEnum):
+    """Why a turn was a false activation (shown in ``ask --json`` as ``false_activation_reason``)."""
+
+    WAKE_SCORE_BELOW_VERIFY_THRESHOLD = "wake_score_below_verify_threshold"
+    TRANSCRIPT_DOES_NOT_START_WITH_WAKE_WORD = "transcript_does_not_start_with_wake_word"
+    NO_SPEECH_AFTER_WAKE_WORD = "no_speech_after_wake_word"
+    #: A failed verdict without a reason (none is produced today; kept as the safe default).
+    UNVERIFIED = "unverified"
+
+
 @dataclass(frozen=True)
 class Verdict:
     ok: bool
-    reason: str | None
+    reason: DiscardReason | None
     #: The words after the wake word: what the person asked.
     request_text: str
     wake_words: int = 0
@@ -61,11 +72,11 @@ def verify(transcript: Transcript, phrase: str, *, wake_score: float, min_score:
     """Apply the three checks in order of cost to the person: score, wake word, request."""
     words = [w.word for w in transcript.words] or transcript.text.split()
     if wake_score < min_score:
-        return Verdict(False, "wake_score_below_verify_threshold", "")
+        return Verdict(False, DiscardReason.WAKE_SCORE_BELOW_VERIFY_THRESHOLD, "")
     n = split_wake(words, phrase)
     if n == 0:
-        return Verdict(False, "transcript_does_not_start_with_wake_word", "")
+        return Verdict(False, DiscardReason.TRANSCRIPT_DOES_NOT_START_WITH_WAKE_WORD, "")
     request = " ".join(words[n:]).lstrip(" ,.;:!?-")
     if not speech_after or not request:
-        return Verdict(False, "no_speech_after_wake_word", "", n)
+        return Verdict(False, DiscardReason.NO_SPEECH_AFTER_WAKE_WORD, "", n)
     return Verdict(True, None, request, n)

@@ -128,7 +128,7 @@ def propose(dataset: str = DatasetOpt, min_support: int = typer.Option(2, min=1,
         made = props.propose(session, settings, examples, min_support=min_support)
         rows = [{"id": p.id, "language": p.language, "intent": p.intent, "template": p.template,
                  "support": p.support, "new_intent": p.new_intent} for p in made]
-    lines = [f"{r['id'][:8]} {r['language']} {r['intent']}: {r['template']} (support {r['support']})" for r in rows]
+        lines = [f"{p.id[:8]} {p.language} {p.intent}: {p.template} (support {p.support})" for p in made]
     _print(rows, as_json, "\n".join(lines) or "no proposals")
 
 
@@ -224,11 +224,11 @@ def tune_wake(max_false_reject_increase: float = typer.Option(0.02, min=0.0, max
     store = Store.open(settings)
     threshold = get_wake_detector(settings).threshold
     with store.session() as session:
+        changes = tune_devices(session, settings, detector_threshold=threshold,
+                               max_false_reject_increase=max_false_reject_increase)
         rows = [{"device_id": c.device_id, "before": c.before, "after": c.after,
-                 "false": c.false_scores, "true": c.true_scores, "reported": c.reported}
-                for c in tune_devices(session, settings, detector_threshold=threshold,
-                                      max_false_reject_increase=max_false_reject_increase)]
-    _print(rows, as_json, "\n".join(f"{r['device_id'][:8]}: {r['before']} -> {r['after']}" for r in rows)
+                 "false": c.false_scores, "true": c.true_scores, "reported": c.reported} for c in changes]
+    _print(rows, as_json, "\n".join(f"{c.device_id[:8]}: {c.before} -> {c.after}" for c in changes)
            or "no device has enough evidence for a change")
 
 

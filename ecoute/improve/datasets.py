@@ -28,6 +28,7 @@ from ecoute.improve.lineage import mark_tasks_removed
 from ecoute.improve.taskcrypt import TaskKeys, open_annotation, open_content
 from ecoute.store.schema.base import utcnow
 from ecoute.store.schema.datasets import DatasetItem, DatasetVersion
+from ecoute.store.schema.enums import AnnotationKind, DatasetKind, Split, TaskQueue, TaskStatus
 from ecoute.store.schema.owner import Owner, ReviewLink
 from ecoute.store.schema.review import Annotation, ReviewTask
 from ecoute.store.schema.review_qc import ReviewAgreement
@@ -58,12 +59,12 @@ class Example:
     transcript: str
     asr_transcript: str | None
     slots: dict = field(default_factory=dict)
-    split: str = "train"
+    split: str = Split.TRAIN
     audio_blob: str | None = None
 
 
-def split_of(task_id: str) -> str:
-    return "test" if hashlib.sha256(task_id.encode()).digest()[0] < 256 * TEST_SHARE else "train"
+def split_of(task_id: str) -> Split:
+    return Split.TEST if hashlib.sha256(task_id.encode()).digest()[0] < 256 * TEST_SHARE else Split.TRAIN
 
 
 def lineage_digest(task_ids: Iterable[str]) -> str:
@@ -129,7 +130,7 @@ def select_annotations(
     languages: Iterable[str] | None = None,
 ) -> Selection:
     """The tasks a build may contain, each with the annotation it takes its labels from."""
-    query = select(ReviewTask).where(ReviewTask.status == "done", ReviewTask.is_gold.is_(False))
+    query = select(ReviewTask).where(ReviewTask.status == TaskStatus.DONE, ReviewTask.is_gold.is_(False))
     if languages:
         query = query.where(ReviewTask.language.in_(list(languages)))
     tasks = {t.id: t for t in session.execute(query).scalars()}
@@ -146,13 +147,13 @@ def select_annotations(
     skipped: Counter = Counter()
     for task_id in ids:
         task, anns = tasks[task_id], by_task.get(task_id, [])
-        if task.queue != "general" or any(a.kind in ("sensitive", "escalate") or a.sensitive_category for a in anns):
+        if task.queue != TaskQueue.GENERAL or any(a.kind in (AnnotationKind.SENSITIVE, AnnotationKind.ESCALATE) or a.sensitive_category for a in anns):
             skipped["sensitive"] += 1
             continue
         if task_id not in readable:
             skipped["unreadable"] += 1
             continue
-        labels = [a for a in anns if a.kind == "label" and a.payload_ct is not None]
+        labels = [a for a in anns if a.kind == AnnotationKind.LABEL and a.payload_ct is not None]
         if not labels:
             skipped["no_label"] += 1
             continue
@@ -203,7 +204,7 @@ def build_dataset(session: Session, name: str, **selection_options) -> DatasetVe
     name = _check_name(name)
     sel = select_annotations(session, **selection_options)
     version = DatasetVersion(
-        name=name, version=_next_version(session, name), built_day=utcnow().date().isoformat(), kind="build",
+        name=name, version=_next_version(session, name), built_day=utcnow().date().isoformat(), kind=DatasetKind.BUILD,
         item_count=len(sel.chosen), lineage_digest=lineage_digest(sel.chosen),
         languages=dict(Counter(sel.tasks[t].language for t in sel.chosen)), skipped=dict(sel.skipped),
     )
@@ -239,7 +240,7 @@ def rebuild(session: Session, stale: DatasetVersion) -> DatasetVersion:
     nothing is decrypted and nothing passes through Python.
     """
     version = DatasetVersion(name=stale.name, version=_next_version(session, stale.name),
-                             built_day=utcnow().date().isoformat(), kind="rebuild", parent_id=stale.id,
+                             built_day=utcnow().date().isoformat(), kind=DatasetKind.REBUILD, parent_id=stale.id,
                              item_count=0, lineage_digest="", languages={}, skipped={})
     session.add(version)
     session.flush()

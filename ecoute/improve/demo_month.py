@@ -32,6 +32,7 @@ from ecoute.privacy.deletion import delete_turns
 from ecoute.review.consent import opt_in
 from ecoute.store.accounts import create_household, create_owner
 from ecoute.store.schema.base import new_id, utcnow
+from ecoute.store.schema.enums import ConsentChannel
 from ecoute.store.schema.owner import Device, Turn
 from ecoute.store.store import Store
 from ecoute.store.turns import TurnContent, record_false_activation, save_turn
@@ -66,7 +67,7 @@ def simulate_month(store: Store, settings: Settings, *, days: int = 30, seed: in
         owners = []
         for name, lang in PEOPLE:
             owner = create_owner(session, vault, settings, house, display_name=name, language=lang)
-            opt_in(session, vault, owner.id, "web", language=lang)
+            opt_in(session, vault, owner.id, ConsentChannel.WEB, language=lang)
             owners.append((owner.id, lang))
         devices = [Device(id=new_id(), household_id=house.id, name=n, created_at=start)
                    for n in ("kitchen", "living room")]
@@ -82,7 +83,7 @@ def simulate_month(store: Store, settings: Settings, *, days: int = 30, seed: in
     linked_turns: list[tuple[str, str]] = []
     for day in range(days):
         with store.vault_session() as (session, vault):
-            team = [session.get(hh.Staff, i) for i in team_ids]
+            team = [session.get_one(hh.Staff, i) for i in team_ids]
             for owner_id, lang in owners:
                 for req in hh.requests(lang, REQUESTS_PER_DAY, seed=seed * 1000 + day):
                     at = start + timedelta(days=day, minutes=rng.randint(0, 900))

@@ -19,7 +19,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ecoute.audio.io import load_audio
+from ecoute.audio.io import Audio, load_audio
 from ecoute.config import Settings
 from ecoute.improve import metrics
 from ecoute.improve.datasets import Example, latest_fresh, load_examples
@@ -28,6 +28,7 @@ from ecoute.improve.taskcrypt import TaskKeys, open_audio
 from ecoute.speech.asr import get_asr
 from ecoute.store.schema.base import utcnow
 from ecoute.store.schema.datasets import EvalRun
+from ecoute.store.schema.enums import Split
 from ecoute.store.schema.owner import Device, FalseActivationCount
 from ecoute.store.vault import Vault
 
@@ -43,7 +44,7 @@ class Case:
     #: What the ASR produced; None when only text is evaluated (then the reference is heard).
     heard: str | None = None
     #: 16 kHz audio for a fresh transcription (numpy samples via ecoute.audio.io.Audio).
-    audio: object | None = None
+    audio: Audio | None = None
 
 
 @dataclass
@@ -163,7 +164,7 @@ def _with_audio(session: Session, vault: Vault, examples: list[Example], cases: 
 
 
 def evaluate_dataset(session: Session, vault: Vault, settings: Settings, name: str, *, label: str = "",
-                     split: str | None = "test", transcribe_audio: bool = False) -> list[EvalRun]:
+                     split: str | None = Split.TEST, transcribe_audio: bool = False) -> list[EvalRun]:
     """Evaluate the assistant on the newest fresh version of dataset ``name``; one run per language."""
     version = latest_fresh(session, name)
     examples = load_examples(session, vault, version, split=split, purpose="evaluation")

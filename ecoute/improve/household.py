@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from ecoute.improve.taskcrypt import seal_annotation, seal_content
 from ecoute.store.schema.base import new_id, utcnow
+from ecoute.store.schema.enums import AnnotationKind, StaffRole, TaskQueue, TaskStatus
 from ecoute.store.schema.owner import ReviewLink
 from ecoute.store.schema.review import Annotation, ReviewTask, Staff
 from ecoute.store.schema.review_qc import ReviewAgreement
@@ -153,7 +154,7 @@ def held_out_set(language: str, *, per_phrase: int = 4, seed: int = 1) -> list[R
 
 # -- the review pipeline's records for one reviewed request ------------------------------------
 
-def reviewer(session: Session, email: str, *, languages: str = "en,fr,de", role: str = "reviewer") -> Staff:
+def reviewer(session: Session, email: str, *, languages: str = "en,fr,de", role: str = StaffRole.REVIEWER) -> Staff:
     staff = Staff(id=new_id(), email=email, display_name=email.split("@")[0], password_hash="!",
                   role=role, languages=languages)
     session.add(staff)
@@ -164,11 +165,11 @@ def reviewer(session: Session, email: str, *, languages: str = "en,fr,de", role:
 def gold_check(session: Session, staff: Staff, *, correct: int = 5, wrong: int = 0, language: str = "en") -> None:
     """Answers of ``staff`` on gold tasks (synthetic content): what the gold check is computed from."""
     for i in range(correct + wrong):
-        task = ReviewTask(id=new_id(), language=language, status="done", is_gold=True,
+        task = ReviewTask(id=new_id(), language=language, status=TaskStatus.DONE, is_gold=True,
                           gold_answer={"intent": "HassGetCurrentTime"}, created_week=_week())
         session.add(task)
         session.flush()
-        session.add(Annotation(id=new_id(), task_id=task.id, reviewer_id=staff.id, kind="label",
+        session.add(Annotation(id=new_id(), task_id=task.id, reviewer_id=staff.id, kind=AnnotationKind.LABEL,
                                intent="HassGetCurrentTime", gold_correct=i < correct))
     session.flush()
 
@@ -190,8 +191,8 @@ def reviewed_task(
                            turn_ref_ct=vault.seal(owner_id, task_id, "turn-ref", turn_ref.encode()),
                            turn_tag=vault.item_tag(owner_id, turn_ref), wrapped_task_key=wrapped))
     heard = asr_text if asr_text is not None else request.text
-    task = ReviewTask(id=task_id, language=request.language, status="sensitive" if sensitive else "done",
-                      queue="general", reviews_needed=len(reviewers), created_week=_week(),
+    task = ReviewTask(id=task_id, language=request.language, status=TaskStatus.SENSITIVE if sensitive else TaskStatus.DONE,
+                      queue=TaskQueue.GENERAL, reviews_needed=len(reviewers), created_week=_week(),
                       content_ct=seal_content(task_key, task_id, {"transcript": heard, "slots": {}, "entities": []}))
     session.add(task)
     session.flush()
@@ -200,7 +201,7 @@ def reviewed_task(
         intent = request.intent if not (disagree and i == 1) else "HassGetCurrentDate"
         intents.append(intent)
         ann_id = new_id()
-        kind = "sensitive" if sensitive else "label"
+        kind = AnnotationKind.SENSITIVE if sensitive else AnnotationKind.LABEL
         payload = {"transcript": request.text, "slots": request.slots}
         session.add(Annotation(id=ann_id, task_id=task_id, reviewer_id=staff.id, kind=kind, intent=intent,
                                sensitive_category="health" if sensitive else None,

@@ -22,7 +22,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ecoute.privacy import hooks
+from ecoute.store.db import rows_affected
 from ecoute.store.schema.datasets import DatasetItem, DatasetVersion, TemplateProposal
+from ecoute.store.schema.enums import ProposalStatus
 
 #: Reviewed tasks a template proposal needs; below it after a removal, it is withdrawn.
 #: Defined here (proposals imports it) so that lineage does not import the proposals module.
@@ -50,13 +52,13 @@ def mark_tasks_removed(session: Session, task_ids: list[str], *, reason: str = "
         )
     marked = 0
     if version_ids:
-        result = session.execute(
+        marked = rows_affected(
+            session,
             update(DatasetVersion)
             .where(DatasetVersion.id.in_(sorted(version_ids)), DatasetVersion.stale.is_(False))
             .values(stale=True, stale_reason=f"{len(ids)} task(s) removed: {reason}")
-            .execution_options(synchronize_session=False)
+            .execution_options(synchronize_session=False),
         )
-        marked = result.rowcount or 0
     _withdraw_support(session, set(ids))
     # The bulk updates bypassed the identity map: refresh our rows only, never the caller's.
     for obj in list(session.identity_map.values()):
@@ -67,14 +69,14 @@ def mark_tasks_removed(session: Session, task_ids: list[str], *, reason: str = "
 
 def _withdraw_support(session: Session, removed: set[str]) -> None:
     for proposal in session.execute(
-        select(TemplateProposal).where(TemplateProposal.status == "pending")
+        select(TemplateProposal).where(TemplateProposal.status == ProposalStatus.PENDING)
     ).scalars():
         support = [t for t in proposal.support_tasks or [] if t not in removed]
         if len(support) != len(proposal.support_tasks or []):
             proposal.support_tasks = support
             proposal.support = len(support)
             if len(support) < MIN_SUPPORT:
-                proposal.status = "withdrawn"
+                proposal.status = ProposalStatus.WITHDRAWN
                 proposal.note = "its supporting reviews were removed"
 
 

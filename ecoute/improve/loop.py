@@ -17,6 +17,7 @@ from ecoute.config import Settings
 from ecoute.improve import proposals as props
 from ecoute.improve.datasets import build_dataset, latest_fresh, load_examples
 from ecoute.improve.evaluate import Case, assistant_recognizer, cases_from_examples, record, score
+from ecoute.store.schema.enums import Split
 from ecoute.store.store import Store
 
 
@@ -42,9 +43,9 @@ def improvement_round(store: Store, settings: Settings, *, dataset: str = "main"
     with store.vault_session() as (session, vault):
         version = build_dataset(session, dataset) if build else latest_fresh(session, dataset)
         say(f"dataset {version.name} v{version.version}: {version.item_count} items")
-        train = load_examples(session, vault, version, split="train", purpose="template proposals")
+        train = load_examples(session, vault, version, split=Split.TRAIN, purpose="template proposals")
         if held_out is None:
-            test = load_examples(session, vault, version, split="test", purpose="evaluation")
+            test = load_examples(session, vault, version, split=Split.TEST, purpose="evaluation")
             grouped: dict[str, list[Case]] = defaultdict(list)
             for case in cases_from_examples(test):
                 grouped[case.language].append(case)
@@ -60,8 +61,8 @@ def improvement_round(store: Store, settings: Settings, *, dataset: str = "main"
     accepted = 0
     if accept_all:
         with store.session() as session:
-            for p in listed:
-                props.decide(session, settings, p["id"], accept=True, staff_id="scripted-lead")
+            for proposal in proposed:
+                props.decide(session, settings, proposal.id, accept=True, staff_id="scripted-lead")
                 accepted += 1
     after = _measure(store, settings, held_out, "after" if accepted else "after (nothing accepted)",
                      label, version_id)

@@ -42,6 +42,7 @@ from ecoute.improve.datasets import Example
 from ecoute.improve.lineage import MIN_SUPPORT
 from ecoute.store.schema.base import utcnow
 from ecoute.store.schema.datasets import TemplateProposal
+from ecoute.store.schema.enums import ProposalStatus
 
 ACCEPTED_FILE = "improve_accepted.yaml"
 #: Characters with a meaning in hassil templates; a transcript never needs them.
@@ -203,7 +204,7 @@ def propose(session: Session, settings: Settings, examples: list[Example], *,
         existing = session.execute(select(TemplateProposal).where(
             TemplateProposal.language == language, TemplateProposal.intent == intent,
             TemplateProposal.template == template)).scalar_one_or_none()
-        if existing is not None and existing.status != "pending":
+        if existing is not None and existing.status != ProposalStatus.PENDING:
             continue
         types = slot_types(support[0].slots)
         intents = _with_templates(settings, language, [(intent, template)], types)
@@ -218,7 +219,7 @@ def propose(session: Session, settings: Settings, examples: list[Example], *,
         if existing is None:
             existing = TemplateProposal(language=language, intent=intent, template=template,
                                         new_intent=intent not in known_intents(settings, language),
-                                        day=utcnow().date().isoformat(), status="pending")
+                                        day=utcnow().date().isoformat(), status=ProposalStatus.PENDING)
             session.add(existing)
         existing.support_tasks = task_ids
         existing.slot_types = types
@@ -229,7 +230,7 @@ def propose(session: Session, settings: Settings, examples: list[Example], *,
 
 
 def pending(session: Session, language: str | None = None) -> list[TemplateProposal]:
-    query = select(TemplateProposal).where(TemplateProposal.status == "pending")
+    query = select(TemplateProposal).where(TemplateProposal.status == ProposalStatus.PENDING)
     if language:
         query = query.where(TemplateProposal.language == language)
     return list(session.execute(query.order_by(TemplateProposal.support.desc(), TemplateProposal.id)).scalars())
@@ -240,9 +241,9 @@ def decide(session: Session, settings: Settings, proposal_id: str, *, accept: bo
     proposal = session.get(TemplateProposal, proposal_id)
     if proposal is None:
         raise NotFound(f"no template proposal {proposal_id!r}")
-    if proposal.status != "pending":
+    if proposal.status != ProposalStatus.PENDING:
         raise BadInput(f"proposal {proposal_id[:8]} is already {proposal.status}")
-    proposal.status = "accepted" if accept else "rejected"
+    proposal.status = ProposalStatus.ACCEPTED if accept else ProposalStatus.REJECTED
     proposal.decided_by = staff_id
     session.flush()
     if accept:
@@ -253,7 +254,7 @@ def decide(session: Session, settings: Settings, proposal_id: str, *, accept: bo
 def write_accepted(session: Session, settings: Settings, language: str) -> Path:
     """Regenerate ``<extra>/<lang>/improve_accepted.yaml`` from every accepted proposal (idempotent)."""
     accepted = session.execute(select(TemplateProposal).where(
-        TemplateProposal.language == language, TemplateProposal.status == "accepted"
+        TemplateProposal.language == language, TemplateProposal.status == ProposalStatus.ACCEPTED
     ).order_by(TemplateProposal.intent, TemplateProposal.template)).scalars().all()
     by_intent: dict[str, list[str]] = defaultdict(list)
     types: dict[str, str] = {}

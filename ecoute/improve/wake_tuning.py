@@ -83,7 +83,9 @@ def device_evidence(session: Session, device_id: str, *, days: int = 30) -> Evid
     reported = sum(session.execute(select(FalseActivationCount.reported).where(
         FalseActivationCount.device_id == device_id,
         FalseActivationCount.day >= since.date().isoformat())).scalars())
-    return Evidence([s for fa, s in rows if not fa], [s for fa, s in rows if fa], reported)
+    # the query keeps only scored turns; the check tells the type checker so
+    scored = [(fa, s) for fa, s in rows if s is not None]
+    return Evidence([s for fa, s in scored if not fa], [s for fa, s in scored if fa], reported)
 
 
 def verify_min_score(device: Device | None, settings: Settings, detector_threshold: float) -> float:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Protocol
 
 import numpy as np
@@ -20,7 +21,15 @@ from ecoute.audio.io import Audio
 from ecoute.errors import BadInput
 from ecoute.privacy.pii.numbers import normalise_numbers
 
-MODES = ("tone", "silence")
+
+class BleepMode(StrEnum):
+    """What replaces a spoken entity (``ECOUTE_BLEEP_MODE``)."""
+
+    TONE = "tone"
+    SILENCE = "silence"
+
+
+MODES = tuple(BleepMode)
 TONE_HZ = 1000.0
 TONE_LEVEL = 0.2
 FADE_S = 0.005
@@ -186,7 +195,7 @@ def suspect_spans(words: Sequence[TimedWord], wt: WordText, found: Sequence[tupl
     return out
 
 
-def bleep(audio: Audio, spans: Sequence[Sequence[float]], mode: str = "tone") -> Audio:
+def bleep(audio: Audio, spans: Sequence[Sequence[float]], mode: str = BleepMode.TONE) -> Audio:
     """Return a copy of ``audio`` with every [start, end] span replaced by a tone or silence."""
     if mode not in MODES:
         raise BadInput(f"bleep mode {mode!r} is not one of {', '.join(MODES)}")
@@ -198,7 +207,7 @@ def bleep(audio: Audio, spans: Sequence[Sequence[float]], mode: str = "tone") ->
         if b <= a:
             continue
         n = b - a
-        if mode == "tone":
+        if mode == BleepMode.TONE:
             t = np.arange(n, dtype=np.float32) / rate
             fill = (TONE_LEVEL * np.sin(2 * np.pi * TONE_HZ * t)).astype(np.float32)
             ramp = np.ones(n, dtype=np.float32)

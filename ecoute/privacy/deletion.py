@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 
 from ecoute.errors import NotFound
 from ecoute.privacy import hooks
+from ecoute.store.db import rows_affected
+from ecoute.store.schema.enums import ActorRole
 from ecoute.store.schema.owner import PartnerHandoff, Turn
 from ecoute.store.tombstones import schedule_blob_deletion
 from ecoute.store.vault import Actor, Vault
@@ -63,9 +65,8 @@ def delete_turns(session: Session, vault: Vault, *, owner_id: str, turn_ids: lis
     task_ids = sorted({t for r in removed for t in r.task_ids})
     blob_keys = [k for r in removed for k in r.blob_keys] + [t.audio_blob for t in turns if t.audio_blob]
     for chunk in _chunks(wanted):
-        report.handoffs += session.execute(
-            delete(PartnerHandoff).where(PartnerHandoff.owner_id == owner_id, PartnerHandoff.turn_id.in_(chunk))
-        ).rowcount or 0
+        report.handoffs += rows_affected(
+            session, delete(PartnerHandoff).where(PartnerHandoff.owner_id == owner_id, PartnerHandoff.turn_id.in_(chunk)))
         session.execute(delete(Turn).where(Turn.id.in_(chunk), Turn.owner_id == owner_id))
     session.flush()
     report.turn_ids = wanted
@@ -74,7 +75,7 @@ def delete_turns(session: Session, vault: Vault, *, owner_id: str, turn_ids: lis
         hooks.ReviewTasksGone(session, tuple(task_ids)))) if task_ids else 0
     report.blob_keys = schedule_blob_deletion(session, vault.blobs, blob_keys)
     # the owner acting is recorded as "self": the chain outlives an erasure and must not keep their id
-    shown = Actor("self", "owner", actor.details) if actor.role == "owner" else actor
+    shown = Actor("self", ActorRole.OWNER, actor.details) if actor.role == ActorRole.OWNER else actor
     vault.audit(shown, action="delete", purpose=purpose, owner_id=owner_id,
                 item_id=wanted[0] if len(wanted) == 1 else None,
                 details={"kind": "turn", "count": len(wanted), "review_tasks": len(task_ids)})

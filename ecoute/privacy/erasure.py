@@ -23,8 +23,11 @@ from sqlalchemy.orm import Session
 from ecoute.errors import BadInput, NotFound
 from ecoute.privacy import hooks
 from ecoute.privacy.export import archive_path
+from ecoute.privacy.requests import load_request
+from ecoute.store.db import rows_affected
 from ecoute.store.schema import Base
 from ecoute.store.schema.base import utcnow
+from ecoute.store.schema.enums import ActorRole, LoginSubject, OwnerStatus, RequestKind, RequestStatus
 from ecoute.store.schema.owner import (
     DataSubjectRequest,
     Device,
@@ -70,30 +73,30 @@ def request_erasure(store: Store, owner_id: str, *, actor: Actor, checkpoint: Ch
         owner = session.get(Owner, owner_id)
         if owner is None:
             raise NotFound("no such owner")
-        if owner.status != "active":
+        if owner.status != OwnerStatus.ACTIVE:
             existing = session.execute(
                 select(DataSubjectRequest.id).where(DataSubjectRequest.owner_id == owner_id,
-                                                    DataSubjectRequest.kind == "erasure")
+                                                    DataSubjectRequest.kind == RequestKind.ERASURE)
                 .order_by(DataSubjectRequest.requested_at.desc())
             ).scalars().first()
             if existing is None:
                 raise BadInput(f"this account is already {owner.status}")
             return existing
         # logged out everywhere at once: an erasing account cannot act any more
-        logged_out = session.execute(delete(LoginSession).where(LoginSession.subject_kind == "owner",
-                                                                LoginSession.subject_id == owner_id)).rowcount or 0
+        logged_out = rows_affected(session, delete(LoginSession).where(LoginSession.subject_kind == LoginSubject.OWNER,
+                                                                       LoginSession.subject_id == owner_id))
         # which reviewer heard this owner when: keyed by a tag only the owner's key can compute,
         # so these rows must go now, while the key still exists
-        exposure = session.execute(delete(ReviewerExposure).where(
-            ReviewerExposure.owner_tag == vault.owner_tag(owner_id))).rowcount or 0
+        exposure = rows_affected(session, delete(ReviewerExposure).where(
+            ReviewerExposure.owner_tag == vault.owner_tag(owner_id)))
         counts = {k: v for k, v in (("login_sessions", logged_out), ("reviewer_exposure", exposure)) if v}
-        request = DataSubjectRequest(owner_id=owner_id, kind="erasure", status="pending",
+        request = DataSubjectRequest(owner_id=owner_id, kind=RequestKind.ERASURE, status=RequestStatus.PENDING,
                                      progress={"done": [], "counts": counts})
         session.add(request)
         session.flush()
         vault.audit(_shown(actor), action="erase", purpose="owner asked to erase the account", owner_id=owner_id,
                     details={"kind": "account"})
-        owner.status = "erasing"
+        owner.status = OwnerStatus.ERASING
         request_id = request.id
     checkpoint("requested")
     _destroy_key(store, request_id)
@@ -103,12 +106,12 @@ def request_erasure(store: Store, owner_id: str, *, actor: Actor, checkpoint: Ch
 
 def _shown(actor: Actor) -> Actor:
     """Audit entries by the owner name them as "self": the chain must not keep their id in clear."""
-    return Actor("self", "owner", actor.details) if actor.role == "owner" else actor
+    return Actor("self", ActorRole.OWNER, actor.details) if actor.role == ActorRole.OWNER else actor
 
 
 def _destroy_key(store: Store, request_id: str) -> None:
     with store.vault_session() as (session, vault):
-        request = session.get(DataSubjectRequest, request_id)
+        request = load_request(session, request_id)
         vault.destroy_owner_key(request.owner_id)
         progress = dict(request.progress or {})
         progress.setdefault("key_destroyed_at", _iso(utcnow()))
@@ -124,11 +127,11 @@ def run_erasure(store: Store, request_id: str, *, checkpoint: Checkpoint = _noth
     """
     with store.session() as session:
         request = session.get(DataSubjectRequest, request_id)
-        if request is None or request.kind != "erasure":
+        if request is None or request.kind != RequestKind.ERASURE:
             raise NotFound("no such erasure request")
-        if request.status == "done":
+        if request.status == RequestStatus.DONE:
             return request.receipt or {}
-        request.status = "running"
+        request.status = RequestStatus.RUNNING
         request.started_at = request.started_at or utcnow()
         request.error = None
     try:
@@ -139,14 +142,15 @@ def run_erasure(store: Store, request_id: str, *, checkpoint: Checkpoint = _noth
     except Exception as err:
         with store.session() as session:
             failed = session.get(DataSubjectRequest, request_id)
-            failed.error = f"{type(err).__name__}: {err}"[:500]
+            if failed is not None:  # the original error is what the caller must see
+                failed.error = f"{type(err).__name__}: {err}"[:500]
         raise
     return _finish(store, request_id)
 
 
 def _step_done(store: Store, request_id: str, step: str) -> bool:
     with store.session() as session:
-        return step in (session.get(DataSubjectRequest, request_id).progress or {}).get("done", [])
+        return step in (load_request(session, request_id).progress or {}).get("done", [])
 
 
 def _run_step(store: Store, request_id: str, step: str, checkpoint: Checkpoint) -> None:
@@ -155,7 +159,7 @@ def _run_step(store: Store, request_id: str, step: str, checkpoint: Checkpoint) 
         _destroy_key(store, request_id)  # a crash inside request_erasure lands here
         return
     with store.vault_session() as (session, vault):
-        request = session.get(DataSubjectRequest, request_id)
+        request = load_request(session, request_id)
         owner_id = request.owner_id
         progress = dict(request.progress or {})
         counts = dict(progress.get("counts", {}))
@@ -173,8 +177,8 @@ def _add(counts: dict, name: str, n: int) -> None:
 
 
 def _step_sessions(session: Session, vault: Vault, store: Store, owner_id: str, counts: dict) -> bool:
-    n = session.execute(delete(LoginSession).where(LoginSession.subject_kind == "owner",
-                                                   LoginSession.subject_id == owner_id)).rowcount or 0
+    n = rows_affected(session, delete(LoginSession).where(LoginSession.subject_kind == LoginSubject.OWNER,
+                                                          LoginSession.subject_id == owner_id))
     _add(counts, "login_sessions", n)
     session.execute(update(Device).where(Device.selected_owner_id == owner_id).values(selected_owner_id=None))
     return True
@@ -198,11 +202,10 @@ def _step_turns(session: Session, vault: Vault, store: Store, owner_id: str, cou
     if not batch:
         return True
     ids = [row.id for row in batch]
-    _add(counts, "partner_handoffs", session.execute(
-        delete(PartnerHandoff).where(PartnerHandoff.owner_id == owner_id, PartnerHandoff.turn_id.in_(ids))
-    ).rowcount or 0)
+    _add(counts, "partner_handoffs", rows_affected(
+        session, delete(PartnerHandoff).where(PartnerHandoff.owner_id == owner_id, PartnerHandoff.turn_id.in_(ids))))
     _add(counts, "recordings", sum(1 for row in batch if row.audio_blob))
-    _add(counts, "turns", session.execute(delete(Turn).where(Turn.id.in_(ids))).rowcount or 0)
+    _add(counts, "turns", rows_affected(session, delete(Turn).where(Turn.id.in_(ids))))
     schedule_blob_deletion(session, vault.blobs, [row.audio_blob for row in batch if row.audio_blob])
     return len(batch) < TURN_BATCH
 
@@ -216,14 +219,14 @@ def _step_owner_rows(session: Session, vault: Vault, store: Store, owner_id: str
     for table in reversed(Base.metadata.sorted_tables):
         if table.name in _KEEP_TABLES or "owner_id" not in table.c:
             continue
-        _add(counts, table.name, session.execute(delete(table).where(table.c.owner_id == owner_id)).rowcount or 0)
+        _add(counts, table.name, rows_affected(session, delete(table).where(table.c.owner_id == owner_id)))
     return True
 
 
 def _step_exports(session: Session, vault: Vault, store: Store, owner_id: str, counts: dict) -> bool:
     """Finished export archives are plaintext copies: they go too."""
     requests = session.execute(select(DataSubjectRequest).where(
-        DataSubjectRequest.owner_id == owner_id, DataSubjectRequest.kind == "export")).scalars().all()
+        DataSubjectRequest.owner_id == owner_id, DataSubjectRequest.kind == RequestKind.EXPORT)).scalars().all()
     for req in requests:
         path = archive_path(store.settings, req.id)
         for candidate in (path, *path.parent.glob(f".{req.id}*")):
@@ -253,7 +256,7 @@ def _step_owner(session: Session, vault: Vault, store: Store, owner_id: str, cou
         owner.password_hash = None
         owner.wrapped_dek = None
         owner.auto_delete_days = None
-        owner.status = "erased"
+        owner.status = OwnerStatus.ERASED
         owner.erased_at = owner.erased_at or utcnow()
     return True
 
@@ -271,14 +274,14 @@ _STEP_FUNCS = {
 
 def _finish(store: Store, request_id: str) -> dict:
     with store.vault_session() as (session, vault):
-        request = session.get(DataSubjectRequest, request_id)
-        if request.status == "done":
+        request = load_request(session, request_id)
+        if request.status == RequestStatus.DONE:
             return request.receipt or {}
         now = utcnow()
         progress = request.progress or {}
         request.receipt = {
             "request": request.id,
-            "kind": "erasure",
+            "kind": RequestKind.ERASURE,
             "requested_at": _iso(request.requested_at),
             "key_destroyed_at": progress.get("key_destroyed_at"),
             "completed_at": _iso(now),
@@ -286,7 +289,7 @@ def _finish(store: Store, request_id: str) -> dict:
             "statement": "The account's data key was destroyed first: from then on nothing of this account "
                          "could be decrypted anywhere, including backups. Rows and files listed were then removed.",
         }
-        request.status = "done"
+        request.status = RequestStatus.DONE
         request.completed_at = now
         # No owner fields: the key is gone, and the entry must not name them in the clear.
         vault.audit(Actor.system("erasure"), action="erasure-complete", purpose="account erased",
@@ -297,7 +300,7 @@ def _finish(store: Store, request_id: str) -> dict:
 def pending_erasures(store: Store) -> list[str]:
     with store.session() as session:
         return list(session.execute(select(DataSubjectRequest.id).where(
-            DataSubjectRequest.kind == "erasure", DataSubjectRequest.status != "done")
+            DataSubjectRequest.kind == RequestKind.ERASURE, DataSubjectRequest.status != RequestStatus.DONE)
             .order_by(DataSubjectRequest.requested_at)).scalars())
 
 

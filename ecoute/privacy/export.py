@@ -37,9 +37,11 @@ from sqlalchemy.orm import Session
 
 from ecoute.config import Settings
 from ecoute.errors import BadInput, EcouteError, NotFound
+from ecoute.privacy.requests import load_request
 from ecoute.store import crypto
 from ecoute.store.keys import read_or_create_secret
 from ecoute.store.schema.base import utcnow
+from ecoute.store.schema.enums import ActorRole, OwnerStatus, RequestKind, RequestStatus
 from ecoute.store.schema.owner import Consent, DataSubjectRequest, Owner, PartnerHandoff, ReviewLink, Turn
 from ecoute.store.schema.review import Annotation
 from ecoute.store.store import Store
@@ -100,11 +102,11 @@ def archive_path(settings: Settings, request_id: str) -> Path:
 def request_export(session: Session, vault: Vault, *, owner_id: str, actor: Actor) -> DataSubjectRequest:
     """Record an export request (pending) in the caller's transaction."""
     owner = session.get(Owner, owner_id)
-    if owner is None or owner.status != "active":
+    if owner is None or owner.status != OwnerStatus.ACTIVE:
         raise NotFound("no such active account")
     # who asked is kept for the final audit entry ("self" for the owner: no id in the clear)
-    by = {"by": "self", "by_role": "owner"} if actor.role == "owner" else {"by": actor.id, "by_role": actor.role}
-    request = DataSubjectRequest(owner_id=owner_id, kind="export", status="pending", progress=by)
+    by = {"by": "self", "by_role": ActorRole.OWNER} if actor.role == ActorRole.OWNER else {"by": actor.id, "by_role": actor.role}
+    request = DataSubjectRequest(owner_id=owner_id, kind=RequestKind.EXPORT, status=RequestStatus.PENDING, progress=by)
     session.add(request)
     session.flush()
     return request
@@ -145,9 +147,13 @@ def _iso(at: datetime | None) -> str | None:
     return at.isoformat(timespec="seconds") if at else None
 
 
-def _open(vault: Vault, owner_id: str, item_id: str, kind: str, ct: bytes | None, me: Actor) -> bytes | None:
-    if ct is None:
-        return None
+def _open_optional(vault: Vault, owner_id: str, item_id: str, kind: str, ct: bytes | None,
+                   me: Actor) -> bytes | None:
+    """An optional sealed column (a turn's transcript, answer, meta): None stays None."""
+    return None if ct is None else _open(vault, owner_id, item_id, kind, ct, me)
+
+
+def _open(vault: Vault, owner_id: str, item_id: str, kind: str, ct: bytes, me: Actor) -> bytes:
     try:
         return vault.open(owner_id, item_id, kind, ct, actor=me, purpose="export")
     except crypto.DecryptionError as err:
@@ -195,9 +201,9 @@ def _write_recordings(store: Store, w: _Writer, owner_id: str, spool: IO[bytes],
                     audio_name = f"recordings/{turn.id}.wav"
                     w.write(audio_name, audio, compress=False)
                     counts["recordings"] += 1
-                transcript = _open(vault, owner_id, turn.id, "transcript", turn.transcript_ct, me)
-                answer = _open(vault, owner_id, turn.id, "answer", turn.answer_ct, me)
-                meta_raw = _open(vault, owner_id, turn.id, "meta", turn.meta_ct, me)
+                transcript = _open_optional(vault, owner_id, turn.id, "transcript", turn.transcript_ct, me)
+                answer = _open_optional(vault, owner_id, turn.id, "answer", turn.answer_ct, me)
+                meta_raw = _open_optional(vault, owner_id, turn.id, "meta", turn.meta_ct, me)
                 meta = json.loads(meta_raw) if meta_raw else {}
                 record = {
                     "id": turn.id, "created_at": _iso(turn.created_at), "language": turn.language,
@@ -261,6 +267,8 @@ def _owner_files(store: Store, w: _Writer, owner_id: str, turn_ids: list[str]) -
     me = Actor.owner(owner_id)
     with store.vault_session() as (session, vault):
         owner = session.get(Owner, owner_id)
+        if owner is None:
+            raise NotFound("no such owner")
         settings = {"display_name": owner.display_name, "email": owner.email, "language": owner.language,
                     "is_child": owner.is_child, "auto_delete_days": owner.auto_delete_days,
                     "created_at": _iso(owner.created_at), "household": owner.household_id}
@@ -324,7 +332,8 @@ def build_archive(store: Store, owner_id: str, dest: Path, *, request_id: str = 
             index = {"format": FORMAT, "owner": owner_id, "request": request_id,
                      "created_at": _iso(utcnow()), "counts": {**counts, **extra}}
             _html(w, spool, index, settings)
-            index["files"] = dict(sorted(w.files.items()))
+            files = dict(sorted(w.files.items()))
+            index["files"] = files
             index_bytes = _json(index)
             key = signing_key(store.settings)
             signature = {"algorithm": "ed25519", "public_key": public_key_hex(store.settings),
@@ -340,7 +349,7 @@ def build_archive(store: Store, owner_id: str, dest: Path, *, request_id: str = 
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    return {"counts": index["counts"], "files": len(index["files"]), "size": dest.stat().st_size,
+    return {"counts": index["counts"], "files": len(files), "size": dest.stat().st_size,
             "sha256": raw_digest}
 
 
@@ -361,14 +370,14 @@ def run_export(store: Store, request_id: str, *, dest: Path | None = None, progr
     """
     with store.session() as session:
         request = session.get(DataSubjectRequest, request_id)
-        if request is None or request.kind != "export":
+        if request is None or request.kind != RequestKind.EXPORT:
             raise NotFound("no such export request")
-        if request.status == "done" and dest is None and archive_path(store.settings, request_id).exists():
+        if request.status == RequestStatus.DONE and dest is None and archive_path(store.settings, request_id).exists():
             return request.receipt or {}
         owner_id = request.owner_id
         asked = request.progress or {}
-        by = Actor(asked.get("by", "self"), asked.get("by_role", "owner"))
-        request.status = "running"
+        by = Actor(asked.get("by", "self"), asked.get("by_role", ActorRole.OWNER))
+        request.status = RequestStatus.RUNNING
         request.started_at = utcnow()
         request.error = None
         request.progress = {k: v for k, v in asked.items() if k in ("by", "by_role")}
@@ -382,30 +391,32 @@ def run_export(store: Store, request_id: str, *, dest: Path | None = None, progr
     except BaseException as err:
         with store.session() as session:
             failed = session.get(DataSubjectRequest, request_id)
-            failed.status = "failed"
-            failed.completed_at = utcnow()
-            failed.error = f"{type(err).__name__}: {err}"[:500]
+            if failed is not None:  # the original error is what the caller must see
+                failed.status = RequestStatus.FAILED
+                failed.completed_at = utcnow()
+                failed.error = f"{type(err).__name__}: {err}"[:500]
         raise
     with store.vault_session() as (session, vault):
-        request = session.get(DataSubjectRequest, request_id)
+        request = load_request(session, request_id)
         owner = session.get(Owner, owner_id)
-        if owner is None or owner.status != "active":
+        if owner is None or owner.status != OwnerStatus.ACTIVE:
             # erased while we ran: a plaintext copy must not outlive the account
             target.unlink(missing_ok=True)
-            request.status, request.completed_at = "failed", utcnow()
+            request.status, request.completed_at = RequestStatus.FAILED, utcnow()
             request.error = "the account was erased while the export was being built"
             return {}
-        request.status = "done"
+        request.status = RequestStatus.DONE
         request.completed_at = utcnow()
         request.progress = {**(request.progress or {}),
                             "archive": target.name if dest is None else "delivered", "size": summary["size"],
                             "sha256": summary["sha256"], "by": by.id, "by_role": by.role}
-        request.receipt = {"request": request_id, "kind": "export", "counts": summary["counts"],
-                           "files": summary["files"], "size": summary["size"], "sha256": summary["sha256"],
-                           "requested_at": _iso(request.requested_at), "completed_at": _iso(request.completed_at)}
-        purpose = "owner exported their data" if by.role == "owner" else "data-subject access request, exported"
+        receipt = {"request": request_id, "kind": RequestKind.EXPORT, "counts": summary["counts"],
+                   "files": summary["files"], "size": summary["size"], "sha256": summary["sha256"],
+                   "requested_at": _iso(request.requested_at), "completed_at": _iso(request.completed_at)}
+        request.receipt = receipt
+        purpose = "owner exported their data" if by.role == ActorRole.OWNER else "data-subject access request, exported"
         vault.audit(by, action="export", purpose=purpose, owner_id=owner_id, details={"kind": "export"})
-        return request.receipt
+        return receipt
 
 
 def _recorded(store: Store, request_id: str, progress: Progress, every_s: float = 1.0) -> Progress:
@@ -418,7 +429,7 @@ def _recorded(store: Store, request_id: str, progress: Progress, every_s: float 
         if now - last[0] >= every_s or done == total:
             last[0] = now
             with store.session() as session:
-                request = session.get(DataSubjectRequest, request_id)
+                request = load_request(session, request_id)
                 request.progress = {**(request.progress or {}), "done": done, "total": total}
 
     return report

@@ -25,7 +25,7 @@ from ecoute.errors import BadInput, EcouteError
 from ecoute.privacy import pii
 from ecoute.privacy.bleep import bleep, entity_times, suspect_spans, timing_unreliable, words_to_text
 from ecoute.privacy.disguise import disguise_voice
-from ecoute.privacy.sensitive import ScreenResult, screen
+from ecoute.privacy.sensitive import ScreenResult, SensitiveDecision, screen
 from ecoute.speech.asr import get_asr
 
 if TYPE_CHECKING:
@@ -163,7 +163,7 @@ def prepare_file(source: Path, target: Path, settings: Settings, *, language: st
         rng = np.random.default_rng(seed)
     clip = prepare_clip(audio, settings, language=language, disguise_method=disguise_method, rng=rng)
     report = clip.report()
-    report["written"] = clip.sensitive.decision != "exclude"
+    report["written"] = clip.sensitive.decision != SensitiveDecision.EXCLUDE
     if report["written"]:
         write_clip_atomic(Path(target), clip.audio)
     return report

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from ecoute.privacy.deletion import delete_turns
 from ecoute.privacy.export import archive_path
 from ecoute.store.schema.base import utcnow
+from ecoute.store.schema.enums import OwnerStatus, RequestKind, RequestStatus
 from ecoute.store.schema.owner import DataSubjectRequest, Owner, Turn
 from ecoute.store.store import Store
 from ecoute.store.tombstones import purge_tombstones
@@ -45,7 +46,7 @@ def sweep(store: Store, now: datetime | None = None) -> dict:
               "exports_expired": 0, "tombstones_purged": 0}
     with store.session() as session:
         owners = list(session.execute(
-            select(Owner.id, Owner.auto_delete_days).where(Owner.status == "active").order_by(Owner.id)).all())
+            select(Owner.id, Owner.auto_delete_days).where(Owner.status == OwnerStatus.ACTIVE).order_by(Owner.id)).all())
     for owner_id, owner_days in owners:
         days = retention_days(owner_days, platform_days)
         if days is None:
@@ -78,7 +79,7 @@ def _expire_exports(store: Store, now: datetime) -> int:
     expired = 0
     with store.session() as session:
         for request in session.execute(select(DataSubjectRequest).where(
-                DataSubjectRequest.kind == "export", DataSubjectRequest.status == "done",
+                DataSubjectRequest.kind == RequestKind.EXPORT, DataSubjectRequest.status == RequestStatus.DONE,
                 DataSubjectRequest.completed_at <= now - EXPORT_KEEP)).scalars():
             if (request.progress or {}).get("archive") in (None, "delivered", "expired"):
                 continue

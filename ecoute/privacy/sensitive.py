@@ -14,14 +14,26 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from functools import cache
 from pathlib import Path
+from typing import Protocol
 
 from ecoute.errors import BadInput
 from ecoute.privacy.pii.numbers import normalise_numbers
 
 CATEGORIES = ("financial", "health", "sexual", "distress", "minors", "credentials")
-DECISIONS = ("allow", "lead_only", "exclude")  # in order of strictness
+
+
+class SensitiveDecision(StrEnum):
+    """What the policy does with a clip touching a category; declared in order of strictness."""
+
+    ALLOW = "allow"
+    LEAD_ONLY = "lead_only"  # reviewed by leads only
+    EXCLUDE = "exclude"  # never reviewed
+
+
+DECISIONS = tuple(SensitiveDecision)  # in order of strictness
 _LEXICON_DIR = Path(__file__).resolve().parent / "lexicons"
 #: PII entity types that put a clip in a category on their own.
 ENTITY_CATEGORIES = {"CARD_NUMBER": "financial", "IBAN": "financial", "SECRET": "credentials"}
@@ -51,23 +63,23 @@ class Evidence:
 class ScreenResult:
     categories: list[str] = field(default_factory=list)
     evidence: list[Evidence] = field(default_factory=list)
-    decision: str = "allow"
+    decision: SensitiveDecision = SensitiveDecision.ALLOW
 
     def to_json(self) -> dict:
         return {"categories": self.categories, "decision": self.decision,
                 "evidence": [e.to_json() for e in self.evidence]}
 
 
-def parse_policy(spec: str) -> dict[str, str]:
+def parse_policy(spec: str) -> dict[str, SensitiveDecision]:
     """"financial=lead_only,sexual=exclude" → dict; unknown names or decisions are refused."""
-    policy: dict[str, str] = {}
+    policy: dict[str, SensitiveDecision] = {}
     for item in filter(None, (p.strip() for p in spec.split(","))):
         name, sep, decision = item.partition("=")
         name, decision = name.strip(), decision.strip()
         if not sep or name not in CATEGORIES or decision not in DECISIONS:
             raise BadInput(f"sensitive policy item {item!r}: expected <category>=<decision> with category in "
                            f"{', '.join(CATEGORIES)} and decision in {', '.join(DECISIONS)}")
-        policy[name] = decision
+        policy[name] = SensitiveDecision(decision)
     return policy
 
 
@@ -88,7 +100,18 @@ def _lexicon(lang: str) -> dict[str, re.Pattern[str]]:
     return compiled
 
 
-def screen(text: str, language: str, entities: Sequence[object] = (), *, policy: str | dict[str, str] = "") -> ScreenResult:
+class EntityLike(Protocol):
+    """What the screen reads of a PII finding (``privacy.pii.redact.Entity``)."""
+
+    @property
+    def type(self) -> str: ...
+    @property
+    def start(self) -> int: ...
+    @property
+    def end(self) -> int: ...
+
+
+def screen(text: str, language: str, entities: Sequence[EntityLike] = (), *, policy: str | dict[str, SensitiveDecision] = "") -> ScreenResult:
     """Screen ``text`` (the unredacted transcript, offsets into it) and decide by ``policy``."""
     rules = parse_policy(policy) if isinstance(policy, str) else dict(policy)
     evidence: list[Evidence] = []
@@ -102,13 +125,13 @@ def screen(text: str, language: str, entities: Sequence[object] = (), *, policy:
             s, e = norm.to_original(m.start(), m.end())
             evidence.append(Evidence("minors", text[s:e], s, e, "age under 18"))
     for ent in entities:
-        cat = ENTITY_CATEGORIES.get(getattr(ent, "type", ""))
-        if cat:
-            evidence.append(Evidence(cat, f"<{ent.type}>", ent.start, ent.end, "pii entity"))  # type: ignore[attr-defined]
+        entity_category = ENTITY_CATEGORIES.get(ent.type)
+        if entity_category:
+            evidence.append(Evidence(entity_category, f"<{ent.type}>", ent.start, ent.end, "pii entity"))
     categories = [c for c in CATEGORIES if any(ev.category == c for ev in evidence)]
-    decision = "allow"
+    decision = SensitiveDecision.ALLOW
     for cat in categories:
-        d = rules.get(cat, "exclude")
+        d = rules.get(cat, SensitiveDecision.EXCLUDE)
         if DECISIONS.index(d) > DECISIONS.index(decision):
             decision = d
     evidence.sort(key=lambda ev: (ev.start, ev.category))

@@ -21,6 +21,7 @@ from ecoute.review.errors import InvalidAnnotation, TaskGone
 from ecoute.review.purge import destroy_task_content
 from ecoute.review.tasks import read_content, task_key
 from ecoute.store.schema.base import new_id, utcnow
+from ecoute.store.schema.enums import AnnotationKind, AssignmentState, TaskQueue, TaskStatus
 from ecoute.store.schema.owner import ReviewLink
 from ecoute.store.schema.review import Annotation, ReviewAssignment, ReviewTask, Staff
 from ecoute.store.schema.review_qc import ReviewAgreement
@@ -45,7 +46,7 @@ READ_PURPOSE = "review: read redacted transcript"
 @dataclass
 class Outcome:
     task_id: str
-    kind: str
+    kind: AnnotationKind
     gold_correct: bool | None = None
     paused: bool = False
 
@@ -78,7 +79,7 @@ def _clean_slots(slots: dict | str | None) -> dict:
     return {str(k): str(v) for k, v in slots.items()}
 
 
-def _close(held: Held, state: str) -> None:
+def _close(held: Held, state: AssignmentState) -> None:
     held.assignment.state = state
     held.assignment.completed_at = utcnow()
 
@@ -146,7 +147,7 @@ def label(
             id=ann_id,
             task_id=task.id,
             reviewer_id=staff.id,
-            kind="label",
+            kind=AnnotationKind.LABEL,
             intent=intent,
             payload_ct=seal_for_task(key, task.id, f"annotation:{ann_id}", json.dumps(payload).encode()),
             gold_correct=gold_correct,
@@ -154,27 +155,24 @@ def label(
             created_at=utcnow(),
         )
     )
-    _close(held, "done")
+    _close(held, AssignmentState.DONE)
     session.flush()
     labels = (
         session.execute(
             select(Annotation)
-            .where(Annotation.task_id == task.id, Annotation.kind == "label")
+            .where(Annotation.task_id == task.id, Annotation.kind == AnnotationKind.LABEL)
             .order_by(Annotation.created_at, Annotation.id)
         )
         .scalars()
         .all()
     )
     if len(labels) >= task.reviews_needed:
-        task.status = "done"
-    elif task.status == "assigned":
-        task.status = "pending"
+        task.status = TaskStatus.DONE
+    elif task.status == TaskStatus.ASSIGNED:
+        task.status = TaskStatus.PENDING
     if len(labels) == 2 and session.get(ReviewAgreement, task.id) is None:
         first, second = labels
-        texts = [
-            json.loads(open_for_task(key, task.id, f"annotation:{a.id}", a.payload_ct))["transcript"]
-            for a in (first, second)
-        ]
+        texts = [_label_transcript(key, task.id, a) for a in (first, second)]
         session.add(
             ReviewAgreement(
                 task_id=task.id,
@@ -190,7 +188,14 @@ def label(
     if gold_correct is not None:
         paused = quality.check_pause(session, settings, staff)
     session.flush()
-    return Outcome(task.id, "label", gold_correct, paused)
+    return Outcome(task.id, AnnotationKind.LABEL, gold_correct, paused)
+
+
+def _label_transcript(key: bytes, task_id: str, label: Annotation) -> str:
+    """The transcript a reviewer typed; every label is written with its sealed payload."""
+    if label.payload_ct is None:
+        raise ValueError(f"label {label.id} of task {task_id} has no payload")
+    return json.loads(open_for_task(key, task_id, f"annotation:{label.id}", label.payload_ct))["transcript"]
 
 
 def flag_sensitive(session: Session, vault: Vault, staff: Staff, task_id: str, *, category: str) -> Outcome:
@@ -209,20 +214,20 @@ def flag_sensitive(session: Session, vault: Vault, staff: Staff, task_id: str, *
         Annotation(
             task_id=task.id,
             reviewer_id=staff.id,
-            kind="sensitive",
+            kind=AnnotationKind.SENSITIVE,
             sensitive_category=category,
             created_at=utcnow(),
         )
     )
-    _close(held, "sensitive")
+    _close(held, AssignmentState.SENSITIVE)
     for other in session.execute(
-        select(ReviewAssignment).where(ReviewAssignment.task_id == task.id, ReviewAssignment.state == "open")
+        select(ReviewAssignment).where(ReviewAssignment.task_id == task.id, ReviewAssignment.state == AssignmentState.OPEN)
     ).scalars():
-        other.state = "expired"
-    task.status = "sensitive"
+        other.state = AssignmentState.EXPIRED
+    task.status = TaskStatus.SENSITIVE
     destroy_task_content(session, vault.blobs, task)
     session.flush()
-    return Outcome(task.id, "sensitive")
+    return Outcome(task.id, AnnotationKind.SENSITIVE)
 
 
 def escalate(
@@ -242,13 +247,13 @@ def escalate(
         vanish(session, vault, task)
         raise TaskGone("the owner removed this recording; the task is gone") from None
     session.add(
-        Annotation(task_id=task.id, reviewer_id=staff.id, kind="escalate", reason=reason, created_at=utcnow())
+        Annotation(task_id=task.id, reviewer_id=staff.id, kind=AnnotationKind.ESCALATE, reason=reason, created_at=utcnow())
     )
-    _close(held, "escalated")
-    task.status = "escalated"
-    task.queue = "lead"
+    _close(held, AssignmentState.ESCALATED)
+    task.status = TaskStatus.ESCALATED
+    task.queue = TaskQueue.LEAD
     session.flush()
-    return Outcome(task.id, "escalate")
+    return Outcome(task.id, AnnotationKind.ESCALATE)
 
 
 def skip(session: Session, staff: Staff, task_id: str, vault: Vault | None = None) -> Outcome:
@@ -263,12 +268,12 @@ def skip(session: Session, staff: Staff, task_id: str, vault: Vault | None = Non
         except KeyDestroyed:
             vanish(session, vault, held.task)
             raise TaskGone("the owner removed this recording; the task is gone") from None
-    session.add(Annotation(task_id=held.task.id, reviewer_id=staff.id, kind="skip", created_at=utcnow()))
-    _close(held, "skipped")
-    if held.task.status == "assigned":
-        held.task.status = "pending"
+    session.add(Annotation(task_id=held.task.id, reviewer_id=staff.id, kind=AnnotationKind.SKIP, created_at=utcnow()))
+    _close(held, AssignmentState.SKIPPED)
+    if held.task.status == TaskStatus.ASSIGNED:
+        held.task.status = TaskStatus.PENDING
     session.flush()
-    return Outcome(held.task.id, "skip")
+    return Outcome(held.task.id, AnnotationKind.SKIP)
 
 
 def task_view(session: Session, vault: Vault, staff: Staff, task_id: str) -> dict:

@@ -21,15 +21,15 @@ from ecoute.review.errors import AlreadySubmitted, CapReached, NotYours, TaskGon
 from ecoute.review.purge import delete_tasks
 from ecoute.review.tasks import get_task, read_audio, task_key
 from ecoute.store.schema.base import utcnow
+from ecoute.store.schema.enums import REVIEW_ROLES, AssignmentState, StaffRole, TaskQueue, TaskStatus
 from ecoute.store.schema.owner import ReviewerExposure, ReviewLink
 from ecoute.store.schema.review import ReviewAssignment, ReviewTask, Staff
 from ecoute.store.vault import Actor, KeyDestroyed, Vault
 
-REVIEW_ROLES = ("reviewer", "lead")
 LISTEN_PURPOSE = "review: listen to prepared clip"
 ANNOTATE_PURPOSE = "review: annotate"
 #: Assignment states that use up one of a task's ``reviews_needed``.
-ACTIVE_STATES = ("open", "done")
+ACTIVE_STATES = (AssignmentState.OPEN, AssignmentState.DONE)
 #: Candidate tasks read per page while looking for one the owner spacing allows.
 SCAN_LIMIT = 200
 
@@ -38,8 +38,8 @@ def languages_of(staff: Staff) -> list[str]:
     return [lang.strip() for lang in (staff.languages or "").split(",") if lang.strip()]
 
 
-def queues_of(staff: Staff) -> list[str]:
-    return ["general", "lead"] if staff.role == "lead" else ["general"]
+def queues_of(staff: Staff) -> list[TaskQueue]:
+    return [TaskQueue.GENERAL, TaskQueue.LEAD] if staff.role == StaffRole.LEAD else [TaskQueue.GENERAL]
 
 
 def reviewer_actor(staff: Staff, language: str) -> Actor:
@@ -63,7 +63,7 @@ def completed_today(session: Session, staff: Staff, now: datetime | None = None)
         .select_from(ReviewAssignment)
         .where(
             ReviewAssignment.reviewer_id == staff.id,
-            ReviewAssignment.state.in_(("done", "sensitive", "escalated")),
+            ReviewAssignment.state.in_((AssignmentState.DONE, AssignmentState.SENSITIVE, AssignmentState.ESCALATED)),
             ReviewAssignment.completed_at >= start_of_day(now),
         )
     ).scalar_one()
@@ -77,7 +77,7 @@ def open_assignment_of(session: Session, staff: Staff) -> ReviewAssignment | Non
     return (
         session.execute(
             select(ReviewAssignment)
-            .where(ReviewAssignment.reviewer_id == staff.id, ReviewAssignment.state == "open")
+            .where(ReviewAssignment.reviewer_id == staff.id, ReviewAssignment.state == AssignmentState.OPEN)
             .order_by(ReviewAssignment.assigned_at)
         )
         .scalars()
@@ -103,12 +103,12 @@ def _active_count(session: Session, task_id: str) -> int:
 def _assign(
     session: Session, staff: Staff, task: ReviewTask, owner_tag: str | None, now: datetime
 ) -> ReviewTask:
-    session.add(ReviewAssignment(task_id=task.id, reviewer_id=staff.id, assigned_at=now, state="open"))
+    session.add(ReviewAssignment(task_id=task.id, reviewer_id=staff.id, assigned_at=now, state=AssignmentState.OPEN))
     if owner_tag is not None:
         session.add(ReviewerExposure(reviewer_id=staff.id, owner_tag=owner_tag, at=now))
     session.flush()
     if _active_count(session, task.id) >= task.reviews_needed:
-        task.status = "assigned"
+        task.status = TaskStatus.ASSIGNED
     session.flush()
     return task
 
@@ -125,7 +125,7 @@ def _candidates(
     query = (
         select(ReviewTask)
         .where(
-            ReviewTask.status == "pending",
+            ReviewTask.status == TaskStatus.PENDING,
             ReviewTask.is_gold.is_(gold),
             ReviewTask.language.in_(languages_of(staff)),
             ReviewTask.queue.in_(queues_of(staff)),
@@ -230,7 +230,7 @@ def held_task(session: Session, staff: Staff, task_id: str, *, need_open: bool =
     )
     if not rows:
         raise NotYours("this task is not assigned to you")
-    open_rows = [r for r in rows if r.state == "open"]
+    open_rows = [r for r in rows if r.state == AssignmentState.OPEN]
     if need_open and not open_rows:
         raise AlreadySubmitted(f"you already finished this task ({rows[0].state}); nothing was changed")
     return Held(task, open_rows[0] if open_rows else rows[0])

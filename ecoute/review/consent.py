@@ -15,11 +15,12 @@ from sqlalchemy.orm import Session
 
 from ecoute.errors import BadInput, Forbidden, NotFound
 from ecoute.review.purge import remove_unreviewed_tasks_for_owner
+from ecoute.store.schema.enums import ConsentChannel, ConsentPurpose
 from ecoute.store.schema.owner import Consent, Owner
 from ecoute.store.vault import Actor, Vault
 
-PURPOSE = "review"
-VIA = frozenset({"web", "voice", "api", "cli"})
+PURPOSE = ConsentPurpose.REVIEW
+VIA = frozenset(ConsentChannel)
 
 #: The texts owners agree to, by version and language. A new wording is a new version;
 #: old versions stay here so the hash of what someone agreed to can always be checked.

@@ -17,6 +17,7 @@ from ecoute.review.assignment import LISTEN_PURPOSE, completed_today, daily_cap,
 from ecoute.review.errors import InvalidAnnotation, NotYours, TaskGone
 from ecoute.review.purge import delete_tasks, destroy_task_content
 from ecoute.review.tasks import get_task, read_audio, read_content, task_key
+from ecoute.store.schema.enums import REVIEW_ROLES, AnnotationKind, StaffRole, TaskQueue, TaskStatus
 from ecoute.store.schema.owner import ReviewLink
 from ecoute.store.schema.review import Annotation, ReviewTask, Staff
 from ecoute.store.vault import KeyDestroyed, Vault
@@ -25,20 +26,20 @@ RESOLUTIONS = ("requeue", "destroy")
 
 
 def require_lead(staff: Staff) -> None:
-    if staff.role != "lead":
+    if staff.role != StaffRole.LEAD:
         raise NotYours("this needs the role lead")
 
 
 def reviewer_rows(session: Session, settings: Settings) -> list[dict]:
     rows = []
     for staff in session.execute(
-        select(Staff).where(Staff.role.in_(("reviewer", "lead"))).order_by(Staff.display_name)
+        select(Staff).where(Staff.role.in_(REVIEW_ROLES)).order_by(Staff.display_name)
     ).scalars():
         accuracy, n_gold = quality.gold_accuracy(session, staff.id, settings.policy.review_gold_window)
         skips = session.execute(
             select(func.count())
             .select_from(Annotation)
-            .where(Annotation.reviewer_id == staff.id, Annotation.kind == "skip")
+            .where(Annotation.reviewer_id == staff.id, Annotation.kind == AnnotationKind.SKIP)
         ).scalar_one()
         rows.append(
             {
@@ -65,7 +66,7 @@ def escalations(session: Session) -> list[dict]:
     tasks = (
         session.execute(
             select(ReviewTask)
-            .where(ReviewTask.status == "escalated")
+            .where(ReviewTask.status == TaskStatus.ESCALATED)
             .order_by(ReviewTask.created_week, ReviewTask.id)
         )
         .scalars()
@@ -75,7 +76,7 @@ def escalations(session: Session) -> list[dict]:
         note = (
             session.execute(
                 select(Annotation)
-                .where(Annotation.task_id == task.id, Annotation.kind == "escalate")
+                .where(Annotation.task_id == task.id, Annotation.kind == AnnotationKind.ESCALATE)
                 .order_by(Annotation.created_at.desc())
             )
             .scalars()
@@ -129,7 +130,7 @@ def stats(session: Session, settings: Settings) -> dict:
 def set_paused(session: Session, lead: Staff, staff_id: str, paused: bool, reason: str = "") -> Staff:
     require_lead(lead)
     staff = session.get(Staff, staff_id) if staff_id else None
-    if staff is None or staff.role not in ("reviewer", "lead"):
+    if staff is None or staff.role not in REVIEW_ROLES:
         raise InvalidAnnotation("no such reviewer")
     staff.paused = paused
     staff.paused_reason = (reason.strip() or f"paused by {lead.display_name}") if paused else None
@@ -140,7 +141,7 @@ def set_paused(session: Session, lead: Staff, staff_id: str, paused: bool, reaso
 def set_cap(session: Session, lead: Staff, staff_id: str, cap: str | int) -> Staff:
     require_lead(lead)
     staff = session.get(Staff, staff_id) if staff_id else None
-    if staff is None or staff.role not in ("reviewer", "lead"):
+    if staff is None or staff.role not in REVIEW_ROLES:
         raise InvalidAnnotation("no such reviewer")
     try:
         value = int(cap)
@@ -156,7 +157,7 @@ def set_cap(session: Session, lead: Staff, staff_id: str, cap: str | int) -> Sta
 def _escalated(session: Session, lead: Staff, task_id: str) -> ReviewTask:
     require_lead(lead)
     task = get_task(session, task_id)
-    if task.status != "escalated":
+    if task.status != TaskStatus.ESCALATED:
         raise InvalidAnnotation("this task is not waiting for a lead")
     if task.language not in languages_of(lead):
         raise NotYours("this task is outside your languages")
@@ -215,9 +216,9 @@ def resolve(session: Session, vault: Vault, lead: Staff, task_id: str, action: s
         Annotation(task_id=task.id, reviewer_id=lead.id, kind="resolve", reason=(note or action)[:1000])
     )
     if action == "requeue":
-        task.status, task.queue = "pending", "general"
+        task.status, task.queue = TaskStatus.PENDING, TaskQueue.GENERAL
     else:
-        task.status = "sensitive"
+        task.status = TaskStatus.SENSITIVE
         destroy_task_content(session, vault.blobs, task)
     session.flush()
     return task.status

@@ -16,10 +16,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ecoute.review.assignment import LISTEN_PURPOSE
+from ecoute.store.schema.enums import REVIEW_ROLES
 from ecoute.store.schema.owner import ReviewLink
 from ecoute.store.vault import Actor, KeyDestroyed, Vault
 
-LISTENER_ROLES = ("reviewer", "lead")
+LISTENER_ROLES = REVIEW_ROLES
 
 
 def _task_to_turn(session: Session, vault: Vault, owner_id: str) -> dict[str, str]:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from ecoute.privacy import hooks
 from ecoute.store.blobs import BlobStore
+from ecoute.store.schema.enums import AnnotationKind, AssignmentState, SampleStatus, TaskStatus
 from ecoute.store.schema.owner import ReviewLink
 from ecoute.store.schema.review import Annotation, ReviewAssignment, ReviewTask
 from ecoute.store.schema.review_qc import GoldTaskKey, ReviewAgreement, ReviewSample
@@ -79,7 +80,7 @@ def remove_tasks_for_turns(session: Session, vault: Vault, owner_id: str, turn_i
     session.execute(
         update(ReviewSample)
         .where(ReviewSample.owner_id == owner_id, ReviewSample.turn_id.in_(list(turn_ids)))
-        .values(turn_id=None, status="gone")
+        .values(turn_id=None, status=SampleStatus.GONE)
     )
     return delete_tasks(session, vault.blobs, task_ids)
 
@@ -105,7 +106,7 @@ def remove_unreviewed_tasks_for_owner(session: Session, vault: Vault, owner_id: 
     reviewed = (
         set(
             session.execute(
-                select(Annotation.task_id).where(Annotation.task_id.in_(task_ids), Annotation.kind == "label")
+                select(Annotation.task_id).where(Annotation.task_id.in_(task_ids), Annotation.kind == AnnotationKind.LABEL)
             ).scalars()
         )
         if task_ids
@@ -115,17 +116,17 @@ def remove_unreviewed_tasks_for_owner(session: Session, vault: Vault, owner_id: 
     if reviewed:
         for task in session.execute(select(ReviewTask).where(ReviewTask.id.in_(reviewed))).scalars():
             task.reviews_needed = 1
-            if task.status in ("pending", "assigned"):
-                task.status = "done"
+            if task.status in (TaskStatus.PENDING, TaskStatus.ASSIGNED):
+                task.status = TaskStatus.DONE
         session.execute(
             update(ReviewAssignment)
-            .where(ReviewAssignment.task_id.in_(reviewed), ReviewAssignment.state == "open")
-            .values(state="expired")
+            .where(ReviewAssignment.task_id.in_(reviewed), ReviewAssignment.state == AssignmentState.OPEN)
+            .values(state=AssignmentState.EXPIRED)
         )
     session.execute(
         update(ReviewSample)
-        .where(ReviewSample.owner_id == owner_id, ReviewSample.status == "preparing")
-        .values(status="cancelled")
+        .where(ReviewSample.owner_id == owner_id, ReviewSample.status == SampleStatus.PREPARING)
+        .values(status=SampleStatus.CANCELLED)
     )
     return len(delete_tasks(session, vault.blobs, unreviewed))
 

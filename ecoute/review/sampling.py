@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from ecoute.config import Settings
 from ecoute.review.consent import is_opted_in
 from ecoute.review.tasks import prepare_sample
+from ecoute.store.schema.enums import SampleStatus
 from ecoute.store.schema.owner import Turn
 from ecoute.store.schema.review_qc import ReviewSample, ReviewStratum
 from ecoute.store.store import Store
@@ -178,7 +179,7 @@ def decide_turn(
                 language=turn.language,
                 sampled_at=turn.created_at,
                 boosted=decision.boosted,
-                status="preparing",
+                status=SampleStatus.PREPARING,
             )
         )
     session.flush()
@@ -202,17 +203,14 @@ def consider_turn(
         if turn.review_considered:
             return {"turn_id": turn_id, "sampled": False, "reason": "already-considered"}
         decision = decide_turn(session, store.settings, turn, rng=rng)
-        sample_id = None
-        if decision.sampled:
-            sample_id = (
-                session.execute(
-                    select(ReviewSample.id)
-                    .where(ReviewSample.turn_id == turn_id)
-                    .order_by(ReviewSample.id.desc())
-                )
-                .scalars()
-                .first()
-            )
+        sample_id: int | None = None
+        if decision.sampled:  # decide_turn has just added the sample: it is there
+            sample_id = session.execute(
+                select(ReviewSample.id)
+                .where(ReviewSample.turn_id == turn_id)
+                .order_by(ReviewSample.id.desc())
+                .limit(1)
+            ).scalar_one()
     result = {
         "turn_id": turn_id,
         "sampled": decision.sampled,
@@ -221,11 +219,11 @@ def consider_turn(
         "task_id": None,
         "status": None,
     }
-    if decision.sampled and prepare:
+    if sample_id is not None and prepare:  # set exactly when the turn was sampled
         outcome = prepare_sample(store, sample_id, rng=np_rng)
         result.update(task_id=outcome.get("task_id"), status=outcome["status"])
     elif decision.sampled:
-        result["status"] = "preparing"
+        result["status"] = SampleStatus.PREPARING
     return result
 
 

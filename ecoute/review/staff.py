@@ -15,9 +15,10 @@ from ecoute.config import Settings
 from ecoute.errors import BadInput
 from ecoute.store.passwords import hash_password
 from ecoute.store.schema.base import new_id
+from ecoute.store.schema.enums import REVIEW_ROLES, StaffRole
 from ecoute.store.schema.review import Staff
 
-ROLES = ("reviewer", "lead", "officer", "ml")
+ROLES = tuple(StaffRole)
 _LANG = re.compile(r"^[a-z]{2,3}$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 
@@ -53,7 +54,7 @@ def create_staff(
     if country and not _COUNTRY.match(country):
         raise BadInput(f"a country is a two-letter code like FR, not {country!r}")
     langs = parse_languages(languages)
-    if role in ("reviewer", "lead") and (not langs or not site or not country):
+    if role in REVIEW_ROLES and (not langs or not site or not country):
         raise BadInput("reviewers and leads need --site, --country and --languages")
     if daily_cap is not None and daily_cap < 1:
         raise BadInput("a daily cap is at least 1")

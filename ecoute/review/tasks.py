@@ -24,11 +24,13 @@ from ecoute.audio.io import Audio, load_audio, wav_bytes
 from ecoute.config import Settings
 from ecoute.errors import EcouteError
 from ecoute.privacy.prepare import prepare_clip
+from ecoute.privacy.sensitive import SensitiveDecision
 from ecoute.review.consent import is_opted_in
 from ecoute.review.errors import NoSuchTask, TaskGone
 from ecoute.store import crypto
 from ecoute.store.blobs import BlobStore
 from ecoute.store.schema.base import new_id, utcnow
+from ecoute.store.schema.enums import SampleStatus, TaskQueue, TaskStatus
 from ecoute.store.schema.owner import ReviewLink, Turn
 from ecoute.store.schema.review import ReviewTask
 from ecoute.store.schema.review_qc import GoldTaskKey, ReviewSample
@@ -47,7 +49,7 @@ class Prepared(Protocol):
     transcript: str
     entities: list[Any]
     disguise: dict
-    sensitive: Any  # .decision in {"exclude", "lead_only", "allow"}, .categories
+    sensitive: Any  # .decision: a SensitiveDecision, .categories
 
 
 @dataclass
@@ -175,8 +177,8 @@ def create_task(
     double_review: bool = False,
 ) -> ReviewTask | None:
     """Seal a prepared clip as a new task; ``None`` when the sensitive screen excludes it."""
-    decision = getattr(prepared.sensitive, "decision", "allow")
-    if decision == "exclude":
+    decision = getattr(prepared.sensitive, "decision", SensitiveDecision.ALLOW)
+    if decision == SensitiveDecision.EXCLUDE:
         return None
     task_id = new_id()
     key, wrapped = vault.new_task_key(owner_id, task_id)
@@ -193,8 +195,8 @@ def create_task(
         id=task_id,
         language=language,
         task_type="transcript",
-        queue="lead" if decision == "lead_only" else "general",
-        status="pending",
+        queue=TaskQueue.LEAD if decision == SensitiveDecision.LEAD_ONLY else TaskQueue.GENERAL,
+        status=TaskStatus.PENDING,
         intent=intent,
         context=coarse_context(turn_created_at),
         audio_blob=blob,
@@ -245,8 +247,8 @@ def create_gold_task(
     task = ReviewTask(
         id=task_id,
         language=language,
-        queue="general",
-        status="pending",
+        queue=TaskQueue.GENERAL,
+        status=TaskStatus.PENDING,
         intent=intent,
         context=context or coarse_context(now),
         audio_blob=blob,
@@ -281,21 +283,21 @@ def prepare_sample(store: Store, sample_id: int, *, rng=None, prepare=None) -> d
     prepare = prepare or _default_prepare
     with store.vault_session() as (session, vault):
         sample = session.get(ReviewSample, sample_id)
-        if sample is None or sample.status != "preparing":
-            return {"status": sample.status if sample else "gone"}
+        if sample is None or sample.status != SampleStatus.PREPARING:
+            return {"status": sample.status if sample else SampleStatus.GONE}
         turn = session.get(Turn, sample.turn_id) if sample.turn_id else None
         if turn is None or turn.audio_blob is None:
-            sample.status = "gone"
-            return {"status": "gone"}
+            sample.status = SampleStatus.GONE
+            return {"status": SampleStatus.GONE}
         if not is_opted_in(session, sample.owner_id):
-            sample.status = "cancelled"
-            return {"status": "cancelled"}
+            sample.status = SampleStatus.CANCELLED
+            return {"status": SampleStatus.CANCELLED}
         try:
             raw = read_turn_audio(vault, turn, actor=PREPARATION_ACTOR, purpose="review preparation")
             content = read_turn(vault, turn, actor=PREPARATION_ACTOR, purpose="review preparation")
         except (KeyDestroyed, KeyError):
-            sample.status = "gone"
-            return {"status": "gone"}
+            sample.status = SampleStatus.GONE
+            return {"status": SampleStatus.GONE}
         owner_id, turn_id, language, created_at = turn.owner_id, turn.id, turn.language, turn.created_at
     words = [
         StoredWord(str(w.get("word", "")), float(w.get("start", 0.0)), float(w.get("end", 0.0)))
@@ -314,20 +316,20 @@ def prepare_sample(store: Store, sample_id: int, *, rng=None, prepare=None) -> d
     except EcouteError as err:  # unusable audio: record it, never retry forever, never make a task
         with store.session() as session:
             sample = session.get(ReviewSample, sample_id)
-            if sample is not None and sample.status == "preparing":
-                sample.status = "failed"
-        return {"status": "failed", "reason": str(err)}
+            if sample is not None and sample.status == SampleStatus.PREPARING:
+                sample.status = SampleStatus.FAILED
+        return {"status": SampleStatus.FAILED, "reason": str(err)}
     with store.vault_session() as (session, vault):
         sample = session.get(ReviewSample, sample_id)
         if (
             sample is None
-            or sample.status != "preparing"
+            or sample.status != SampleStatus.PREPARING
             or not is_opted_in(session, owner_id)
             or session.get(Turn, turn_id) is None
         ):
-            if sample is not None and sample.status == "preparing":
-                sample.status = "cancelled"
-            return {"status": "cancelled"}
+            if sample is not None and sample.status == SampleStatus.PREPARING:
+                sample.status = SampleStatus.CANCELLED
+            return {"status": SampleStatus.CANCELLED}
         double = random.SystemRandom().random() < store.settings.policy.review_double_fraction
         task = create_task(
             session,
@@ -342,7 +344,7 @@ def prepare_sample(store: Store, sample_id: int, *, rng=None, prepare=None) -> d
             prepared=prepared,
             double_review=double,
         )
-        sample.status = "task" if task else "excluded"
+        sample.status = SampleStatus.TASK if task else SampleStatus.EXCLUDED
         return {"status": sample.status, "task_id": task.id if task else None}
 
 
@@ -351,7 +353,7 @@ def prepare_pending(store: Store) -> list[int]:
     with store.session() as session:
         return list(
             session.execute(
-                select(ReviewSample.id).where(ReviewSample.status == "preparing").order_by(ReviewSample.id)
+                select(ReviewSample.id).where(ReviewSample.status == SampleStatus.PREPARING).order_by(ReviewSample.id)
             ).scalars()
         )
 

@@ -14,6 +14,7 @@ from fastapi import Depends, HTTPException, Request, Response
 from sqlalchemy.orm import Session
 
 from ecoute.store.schema.base import utcnow
+from ecoute.store.schema.enums import LoginSubject, OwnerStatus, StaffRole
 from ecoute.store.schema.owner import Device, LoginSession, Owner
 from ecoute.store.schema.review import Staff
 from ecoute.store.store import Store
@@ -36,18 +37,18 @@ def db_session(store: Store = Depends(get_store)):
         yield session
 
 
-def start_session(session: Session, response: Response, kind: str, subject_id: str) -> str:
+def start_session(session: Session, response: Response, kind: LoginSubject, subject_id: str) -> str:
     token = secrets.token_urlsafe(32)
     now = utcnow()
     session.add(LoginSession(token_hash=token_hash(token), subject_kind=kind, subject_id=subject_id,
                              created_at=now, authenticated_at=now, expires_at=now + timedelta(hours=SESSION_HOURS)))
-    response.set_cookie(OWNER_COOKIE if kind == "owner" else STAFF_COOKIE, token, httponly=True,
+    response.set_cookie(OWNER_COOKIE if kind == LoginSubject.OWNER else STAFF_COOKIE, token, httponly=True,
                         samesite="strict", max_age=SESSION_HOURS * 3600)
     return token
 
 
-def end_session(session: Session, request: Request, response: Response, kind: str) -> None:
-    cookie = OWNER_COOKIE if kind == "owner" else STAFF_COOKIE
+def end_session(session: Session, request: Request, response: Response, kind: LoginSubject) -> None:
+    cookie = OWNER_COOKIE if kind == LoginSubject.OWNER else STAFF_COOKIE
     token = request.cookies.get(cookie)
     if token:
         row = session.get(LoginSession, token_hash(token))
@@ -56,8 +57,8 @@ def end_session(session: Session, request: Request, response: Response, kind: st
     response.delete_cookie(cookie)
 
 
-def login_session(session: Session, request: Request, kind: str) -> LoginSession | None:
-    token = request.cookies.get(OWNER_COOKIE if kind == "owner" else STAFF_COOKIE)
+def login_session(session: Session, request: Request, kind: LoginSubject) -> LoginSession | None:
+    token = request.cookies.get(OWNER_COOKIE if kind == LoginSubject.OWNER else STAFF_COOKIE)
     if not token:
         return None
     row = session.get(LoginSession, token_hash(token))
@@ -69,28 +70,28 @@ def login_session(session: Session, request: Request, kind: str) -> LoginSession
 class LoginRequired(HTTPException):
     """401 for APIs; pages turn it into a redirect to the right login page."""
 
-    def __init__(self, kind: str):
+    def __init__(self, kind: LoginSubject):
         super().__init__(status_code=401, detail=f"{kind} login required")
         self.kind = kind
 
 
 def current_owner(request: Request, session: Session = Depends(db_session)) -> Owner:
-    row = login_session(session, request, "owner")
+    row = login_session(session, request, LoginSubject.OWNER)
     owner = session.get(Owner, row.subject_id) if row else None
-    if owner is None or owner.status != "active":
-        raise LoginRequired("owner")
+    if owner is None or owner.status != OwnerStatus.ACTIVE:
+        raise LoginRequired(LoginSubject.OWNER)
     request.state.login = row
     return owner
 
 
-def require_staff(*roles: str) -> Callable[..., Staff]:
+def require_staff(*roles: StaffRole) -> Callable[..., Staff]:
     """Dependency: a logged-in staff member holding one of ``roles`` (403 otherwise)."""
 
     def dependency(request: Request, session: Session = Depends(db_session)) -> Staff:
-        row = login_session(session, request, "staff")
+        row = login_session(session, request, LoginSubject.STAFF)
         staff = session.get(Staff, row.subject_id) if row else None
         if staff is None:
-            raise LoginRequired("staff")
+            raise LoginRequired(LoginSubject.STAFF)
         if roles and staff.role not in roles:
             raise HTTPException(status_code=403, detail=f"this needs the role {' or '.join(roles)}")
         request.state.login = row

@@ -17,6 +17,7 @@ from ecoute.errors import AudioError, BadInput, EcouteError, Forbidden, NotFound
 from ecoute.server.auth import LoginRequired
 from ecoute.server.pages import templates
 from ecoute.services.ingest import Conflict, UploadTooLarge
+from ecoute.store.schema.enums import LoginSubject
 
 #: Error kind → HTTP status; the first matching class (in order) wins.
 STATUS: tuple[tuple[type[Exception], int], ...] = (
@@ -42,8 +43,8 @@ def wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api") or "text/html" not in request.headers.get("accept", "")
 
 
-def _login_page(kind: str) -> str:
-    return "/staff/login" if kind == "staff" else "/login"
+def _login_page(kind: LoginSubject) -> str:
+    return "/staff/login" if kind == LoginSubject.STAFF else "/login"
 
 
 async def login_required(request: Request, err: LoginRequired) -> Response:
@@ -66,8 +67,10 @@ async def ecoute_error(request: Request, err: EcouteError) -> Response:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(LoginRequired, login_required)
-    app.add_exception_handler(EcouteError, ecoute_error)
+    # FastAPI's decorator form: Starlette's add_exception_handler types the handler's error as
+    # the base Exception, which rejects handlers written for one exception class
+    app.exception_handler(LoginRequired)(login_required)
+    app.exception_handler(EcouteError)(ecoute_error)
 
 
 __all__ = ["HTMLResponse", "install_error_handlers", "status_for"]

@@ -95,6 +95,8 @@ def exchange_pairing(session: Session, pairing_id: str) -> ExchangeResult:
             raise NotFound("this pairing expired before an owner entered its code: start again")
         return ExchangeResult("waiting")
     device = session.get(Device, pairing.device_id)
+    if device is None:  # unreachable while foreign keys hold: removing the device deletes the pairing
+        raise NotFound("the device of this pairing was removed: start again")
     token = issue_token(device)
     session.delete(pairing)
     session.flush()

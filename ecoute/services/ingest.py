@@ -37,6 +37,7 @@ from ecoute.improve.vocabulary import load as load_vocabulary
 from ecoute.services.privacy_actions import PrivacyActions
 from ecoute.services.skill_state import DbSkillState
 from ecoute.store.schema.base import utcnow
+from ecoute.store.schema.enums import OwnerStatus
 from ecoute.store.schema.owner import Device, Owner, Turn
 from ecoute.store.store import Store
 from ecoute.store.turns import TurnContent, record_false_activation, save_turn
@@ -106,7 +107,7 @@ def check_upload(data: bytes, settings: Settings) -> Audio:
 def _words(transcript: Any) -> list[dict]:
     out = []
     for w in getattr(transcript, "words", None) or []:
-        out.append(asdict(w) if is_dataclass(w) else dict(w))
+        out.append(asdict(w) if is_dataclass(w) and not isinstance(w, type) else dict(w))
     return out
 
 
@@ -147,7 +148,7 @@ def ingest_turn(store: Store, *, device_id: str, upload: bytes, wake_score: floa
             if device.muted:
                 raise Conflict("this device is muted: it must not send audio")
             owner = session.get(Owner, device.selected_owner_id) if device.selected_owner_id else None
-            if owner is None or owner.status != "active" or owner.household_id != device.household_id:
+            if owner is None or owner.status != OwnerStatus.ACTIVE or owner.household_id != device.household_id:
                 raise Conflict("no owner is selected on this device; choose one on the privacy page")
             now = utcnow()
             context = TurnContext(
@@ -178,7 +179,8 @@ def ingest_turn(store: Store, *, device_id: str, upload: bytes, wake_score: floa
                                  handled=bool(result.handled), confidence=float(result.confidence or 0.0),
                                  wake_score=wake_score if wake_score is not None else result.wake_score,
                                  created_at=now)
-                written.append(turn.audio_blob)
+                if turn.audio_blob is not None:  # always set here: the turn has audio
+                    written.append(turn.audio_blob)
                 turn_id = turn.id
                 if settings.server.ingest_pause_s:
                     time.sleep(settings.server.ingest_pause_s)  # test-only: a window to kill the process in

@@ -50,7 +50,7 @@ def list_recordings(session: Session, vault: Vault, owner_id: str, *, before: da
     views = []
     for turn in turns:
         content = read_turn(vault, turn, actor=me, purpose="owner views their recordings")
-        views.append(RecordingView(turn.id, turn.created_at, names.get(turn.device_id, "—"), turn.false_activation,
+        views.append(RecordingView(turn.id, turn.created_at, names.get(turn.device_id or "", "—"), turn.false_activation,
                                    content.transcript, content.answer, content.intent, turn.duration_s,
                                    turn.audio_blob is not None))
     return views

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import CursorResult, Engine, Executable, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -57,3 +57,15 @@ def open_engine(url: str, *, run_migrations: bool = True) -> Engine:
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def rows_affected(session: Session, statement: Executable) -> int:
+    """Run an INSERT/UPDATE/DELETE and return how many rows it touched (0 if the driver cannot tell).
+
+    ``Session.execute`` is typed as returning a plain ``Result``; DML gives a ``CursorResult``,
+    the only kind that carries ``rowcount``, so this checks it rather than assuming it.
+    """
+    result = session.execute(statement)
+    if not isinstance(result, CursorResult):
+        raise TypeError(f"{type(statement).__name__} did not return a cursor result; not a DML statement")
+    return result.rowcount or 0

@@ -21,7 +21,11 @@ from sqlalchemy.orm import Session
 from ecoute.store import audit, crypto
 from ecoute.store.blobs import BlobStore
 from ecoute.store.keys import KeyProvider
+from ecoute.store.schema.enums import ActorRole, OwnerStatus
 from ecoute.store.schema.owner import Owner
+
+#: Named here because inside ``Vault`` the name ``audit`` is the method, not the module.
+OwnerAuditView = audit.OwnerAuditView
 
 
 class KeyDestroyed(crypto.DecryptionError):
@@ -33,16 +37,16 @@ class Actor:
     """Who is asking. ``details`` holds what an owner may later see (site country, team)."""
 
     id: str
-    role: str  # owner | reviewer | lead | officer | ml | system | device
+    role: str  # an ActorRole
     details: dict = field(default_factory=dict)
 
     @staticmethod
     def system(job: str) -> Actor:
-        return Actor(f"system:{job}", "system")
+        return Actor(f"system:{job}", ActorRole.SYSTEM)
 
     @staticmethod
     def owner(owner_id: str) -> Actor:
-        return Actor(owner_id, "owner")
+        return Actor(owner_id, ActorRole.OWNER)
 
 
 class Vault:
@@ -82,7 +86,7 @@ class Vault:
         owner = self.session.get(Owner, owner_id)
         if owner is not None:
             owner.wrapped_dek = None
-            owner.status = "erasing" if owner.status == "active" else owner.status
+            owner.status = OwnerStatus.ERASING if owner.status == OwnerStatus.ACTIVE else owner.status
         self._deks.pop(owner_id, None)
 
     def owner_tag(self, owner_id: str, purpose: str = "owner-tag") -> str:
@@ -123,7 +127,7 @@ class Vault:
 
     # -- audit --------------------------------------------------------------------------
     def _audit_access(self, owner_id: str, item_id: str, kind: str, actor: Actor, purpose: str) -> None:
-        if actor.role == "owner" and actor.id == owner_id:
+        if actor.role == ActorRole.OWNER and actor.id == owner_id:
             return
         self.audit(actor, action="decrypt", purpose=purpose, owner_id=owner_id, item_id=item_id,
                    details={"kind": kind, **actor.details})
@@ -138,11 +142,11 @@ class Vault:
             subject_ct = crypto.seal(self.dek(owner_id), subject, crypto.aad_for(owner_id, "audit", "subject"))
         # an owner acting on their own data is recorded as "self": the chain outlives erasure,
         # so no owner id may ever stand in the clear in it
-        actor_id = "self" if actor.role == "owner" else actor.id
+        actor_id = "self" if actor.role == ActorRole.OWNER else actor.id
         audit.append(self.session, actor=actor_id, role=actor.role, action=action, purpose=purpose,
                      owner_tag=owner_tag, subject_ct=subject_ct, details=details or {})
 
-    def audit_entries_for(self, owner_id: str) -> list[audit.OwnerAuditView]:
+    def audit_entries_for(self, owner_id: str) -> list[OwnerAuditView]:
         """The audit entries about this owner, as the owner may read them."""
         dek = self.dek(owner_id)
         tag = self.owner_tag(owner_id, "audit-tag")

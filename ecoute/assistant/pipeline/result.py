@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from ecoute.assistant.verify import DiscardReason
 from ecoute.audio.io import Audio
 from ecoute.speech.asr import Transcript
 
@@ -22,7 +23,7 @@ class TurnResult:
     #: The server's own wake score; None when the run started after the wake stage.
     wake_score: float | None
     false_activation: bool = False
-    false_activation_reason: str | None = None
+    false_activation_reason: DiscardReason | None = None
     #: The request's words (the wake word removed), timed against the input audio.
     transcript: Transcript | None = None
     language: str = "en"

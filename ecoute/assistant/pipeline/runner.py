@@ -40,7 +40,7 @@ from ecoute.assistant.pipeline.events import (
 from ecoute.assistant.pipeline.result import TurnResult
 from ecoute.assistant.skills import Answer
 from ecoute.assistant.skills import answer as run_skill
-from ecoute.assistant.verify import verify
+from ecoute.assistant.verify import DiscardReason, verify
 from ecoute.audio.io import Audio
 from ecoute.audio.vad import Endpoint, find_speech
 from ecoute.audio.wake import WakeResult, get_wake_detector, wake_phrase
@@ -91,7 +91,7 @@ class _Turn:
         self.asr_language = lang
         self.language = lang if lang != "auto" else "en"
         self.woken = True
-        self.discarded: str | None = None
+        self.discarded: DiscardReason | None = None
         self.wake: WakeResult | None = None
         self.min_score = 0.0
         self.endpoint: Endpoint | None = None
@@ -106,7 +106,7 @@ class _Turn:
     def stopped(self) -> bool:
         return not self.woken or self.discarded is not None
 
-    def discard(self, reason: str) -> None:
+    def discard(self, reason: DiscardReason) -> None:
         self.discarded = reason
 
     def need_audio(self) -> Audio:
@@ -156,7 +156,7 @@ def _wake(turn: _Turn) -> dict[str, Any]:
     if not wake.fired and not turn.options.device_fired:
         turn.woken = False  # nothing else runs, nothing is kept
     elif not wake.fired or wake.end_s is None:
-        turn.discard("wake_score_below_verify_threshold")
+        turn.discard(DiscardReason.WAKE_SCORE_BELOW_VERIFY_THRESHOLD)
     return {"fired": wake.fired, "score": wake.score, "end_s": wake.end_s}
 
 
@@ -165,7 +165,7 @@ def _vad(turn: _Turn) -> dict[str, Any]:
     silence = turn.options.end_of_speech_s
     endpoint = turn.endpoint = find_speech(turn.need_audio(), turn.settings, start_s=begin, silence_s=silence)
     if not endpoint.speech or endpoint.end_s is None:
-        turn.discard("no_speech_after_wake_word")
+        turn.discard(DiscardReason.NO_SPEECH_AFTER_WAKE_WORD)
     return {"speech": endpoint.speech, "start_s": endpoint.start_s, "end_s": endpoint.end_s,
             "closed": endpoint.closed}
 
@@ -196,7 +196,7 @@ def _verify(turn: _Turn) -> dict[str, Any]:
     verdict = verify(turn.heard, wake_phrase(turn.settings), wake_score=turn.wake.score,
                      min_score=turn.min_score, speech_after=True)
     if not verdict.ok:
-        turn.discard(verdict.reason or "unverified")
+        turn.discard(verdict.reason or DiscardReason.UNVERIFIED)
     else:
         turn.transcript = _shifted(turn.heard, verdict.wake_words, verdict.request_text, turn.clip_start_s)
     return {"ok": verdict.ok, "reason": verdict.reason, "min_score": turn.min_score}

@@ -44,12 +44,13 @@ class OfflineSpacyEngine(SpacyNlpEngine):
         self._wanted = models
 
     def load(self) -> None:
-        self.nlp = {}
+        pipelines: dict[str, spacy.Language] = {}
         for lang, name in self._wanted.items():
             if name is None:
-                self.nlp[lang] = spacy.blank(lang)
+                pipelines[lang] = spacy.blank(lang)
             else:  # parser and lemmatizer are not needed: NER and tokens are
-                self.nlp[lang] = spacy.load(name, exclude=["parser", "lemmatizer"])
+                pipelines[lang] = spacy.load(name, exclude=["parser", "lemmatizer"])
+        self.nlp = pipelines  # type: ignore[assignment]  # presidio infers nlp: None from its __init__; it holds this dict
 
 
 @lru_cache(maxsize=1)

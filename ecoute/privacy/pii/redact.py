@@ -12,9 +12,8 @@ import re
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 
-from presidio_analyzer import RecognizerResult
 from presidio_anonymizer import AnonymizerEngine
-from presidio_anonymizer.entities import OperatorConfig
+from presidio_anonymizer.entities import OperatorConfig, RecognizerResult
 
 from ecoute.errors import BadInput
 from ecoute.privacy.pii.analyzer import LANGUAGES, analyzer

@@ -29,16 +29,23 @@ MAX_STRETCH = 2.0
 TONE_HZ = 1000.0
 
 class WordLike(Protocol):
-    word: str
-    start: float
-    end: float
+    """Read-only members, so any word type with these fields fits (a list of them too)."""
+
+    @property
+    def word(self) -> str: ...
+    @property
+    def start(self) -> float: ...
+    @property
+    def end(self) -> float: ...
 
 
 class TranscriptLike(Protocol):
     """What re-voicing needs of a transcript: its text and timed words (already redacted)."""
 
-    text: str
-    words: Sequence[WordLike]
+    @property
+    def text(self) -> str: ...
+    @property
+    def words(self) -> Sequence[WordLike]: ...
 
 
 Synthesize = Callable[[str, str], Audio]

@@ -21,12 +21,13 @@ from ecoute.improve.plots import METRICS, trend_png
 from ecoute.server.auth import db_session, require_staff
 from ecoute.server.pages import templates
 from ecoute.store.schema.datasets import EvalRun, TemplateProposal, WakeTuning
+from ecoute.store.schema.enums import ProposalStatus, StaffRole
 from ecoute.store.schema.review import Staff
 
 router = APIRouter(tags=["improve"])
 
-viewer = require_staff("lead", "ml", "officer")
-lead_only = require_staff("lead")
+viewer = require_staff(StaffRole.LEAD, StaffRole.ML, StaffRole.OFFICER)
+lead_only = require_staff(StaffRole.LEAD)
 
 
 def _page_data(session: Session) -> dict:
@@ -35,7 +36,7 @@ def _page_data(session: Session) -> dict:
     for run in runs:
         latest[run.language] = run
     decided = session.execute(
-        select(TemplateProposal).where(TemplateProposal.status != "pending").order_by(TemplateProposal.day.desc())
+        select(TemplateProposal).where(TemplateProposal.status != ProposalStatus.PENDING).order_by(TemplateProposal.day.desc())
         .limit(50)).scalars().all()
     tuned = session.execute(select(func.count(WakeTuning.id), func.avg(WakeTuning.threshold_after))).one()
     return {
@@ -52,7 +53,7 @@ def _page_data(session: Session) -> dict:
 @router.get("/improve", response_class=HTMLResponse)
 def improve_page(request: Request, staff: Staff = Depends(viewer), session: Session = Depends(db_session)):
     return templates.TemplateResponse(request, "improve/index.html", {
-        **_page_data(session), "role": staff.role, "can_decide": staff.role == "lead"})
+        **_page_data(session), "role": staff.role, "can_decide": staff.role == StaffRole.LEAD})
 
 
 @router.get("/improve/plots/{metric}.png")

@@ -23,6 +23,7 @@ from ecoute.services import devices as pairing
 from ecoute.services import recordings as rec
 from ecoute.services.privacy_actions import review_consent
 from ecoute.store.passwords import check_password
+from ecoute.store.schema.enums import LoginSubject, OwnerStatus
 from ecoute.store.schema.owner import Device, Owner
 from ecoute.store.schema.review import Staff
 from ecoute.store.store import Store
@@ -56,16 +57,16 @@ def home() -> RedirectResponse:
     return RedirectResponse("/privacy", status_code=303)
 
 
-def _login_page(request: Request, kind: str, error: str = "", status: int = 200, next_url: str = "") -> HTMLResponse:
+def _login_page(request: Request, kind: LoginSubject, error: str = "", status: int = 200, next_url: str = "") -> HTMLResponse:
     return templates.TemplateResponse(request, "owner/login.html",
                                       {"kind": kind, "error": error, "next": next_url,
-                                       "action": "/staff/login" if kind == "staff" else "/login"},
+                                       "action": "/staff/login" if kind == LoginSubject.STAFF else "/login"},
                                       status_code=status)
 
 
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, next: str = "") -> HTMLResponse:
-    return _login_page(request, "owner", next_url=next)
+    return _login_page(request, LoginSubject.OWNER, next_url=next)
 
 
 @router.post("/login")
@@ -73,10 +74,10 @@ def login(request: Request, email: str = Form(""), password: str = Form(""), nex
           session: Session = Depends(db_session)) -> Response:
     settings = request.app.state.settings
     owner = session.execute(select(Owner).where(Owner.email == email.strip().lower())).scalar_one_or_none()
-    if owner is None or owner.status != "active" or not check_password(settings, owner.password_hash, password):
-        return _login_page(request, "owner", "Wrong email or password.", 401, next)
+    if owner is None or owner.status != OwnerStatus.ACTIVE or not check_password(settings, owner.password_hash, password):
+        return _login_page(request, LoginSubject.OWNER, "Wrong email or password.", 401, next)
     response = RedirectResponse(_safe_next(next, "/privacy"), status_code=303)
-    start_session(session, response, "owner", owner.id)
+    start_session(session, response, LoginSubject.OWNER, owner.id)
     session.commit()
     return response
 
@@ -84,14 +85,14 @@ def login(request: Request, email: str = Form(""), password: str = Form(""), nex
 @router.api_route("/logout", methods=["GET", "POST"], include_in_schema=False)
 def logout(request: Request, session: Session = Depends(db_session)) -> Response:
     response = RedirectResponse("/login", status_code=303)
-    end_session(session, request, response, "owner")
+    end_session(session, request, response, LoginSubject.OWNER)
     session.commit()
     return response
 
 
 @router.get("/staff/login", response_class=HTMLResponse)
 def staff_login_form(request: Request, next: str = "") -> HTMLResponse:
-    return _login_page(request, "staff", next_url=next)
+    return _login_page(request, LoginSubject.STAFF, next_url=next)
 
 
 @router.post("/staff/login")
@@ -100,9 +101,9 @@ def staff_login(request: Request, email: str = Form(""), password: str = Form(""
     settings = request.app.state.settings
     staff = session.execute(select(Staff).where(Staff.email == email.strip().lower())).scalar_one_or_none()
     if staff is None or not check_password(settings, staff.password_hash, password):
-        return _login_page(request, "staff", "Wrong email or password.", 401, next)
+        return _login_page(request, LoginSubject.STAFF, "Wrong email or password.", 401, next)
     response = RedirectResponse(_safe_next(next, "/review"), status_code=303)
-    start_session(session, response, "staff", staff.id)
+    start_session(session, response, LoginSubject.STAFF, staff.id)
     session.commit()
     return response
 
@@ -110,7 +111,7 @@ def staff_login(request: Request, email: str = Form(""), password: str = Form(""
 @router.api_route("/staff/logout", methods=["GET", "POST"], include_in_schema=False)
 def staff_logout(request: Request, session: Session = Depends(db_session)) -> Response:
     response = RedirectResponse("/staff/login", status_code=303)
-    end_session(session, request, response, "staff")
+    end_session(session, request, response, LoginSubject.STAFF)
     session.commit()
     return response
 

@@ -30,6 +30,7 @@ from ecoute.review.listening import who_listened
 from ecoute.review.vocab import intent_names
 from ecoute.server.auth import current_owner, db_session, get_store, require_staff
 from ecoute.server.pages import templates
+from ecoute.store.schema.enums import REVIEW_ROLES, AnnotationKind, ConsentChannel, StaffRole
 from ecoute.store.schema.owner import Owner
 from ecoute.store.schema.review import Staff
 from ecoute.store.store import Store
@@ -37,8 +38,8 @@ from ecoute.store.vault import Vault
 
 router = APIRouter(tags=["review"])
 
-reviewer_or_lead = require_staff("reviewer", "lead")
-lead_only = require_staff("lead")
+reviewer_or_lead = require_staff(*REVIEW_ROLES)
+lead_only = require_staff(StaffRole.LEAD)
 
 AUDIO_HEADERS = {
     "Cache-Control": "no-store, private",
@@ -297,7 +298,7 @@ def api_annotate(
     def work() -> dict:
         vault = _vault(session, store)
         kind = body.get("kind")
-        if kind == "label":
+        if kind == AnnotationKind.LABEL:
             out = annotate.label(
                 session,
                 vault,
@@ -309,15 +310,15 @@ def api_annotate(
                 slots=body.get("slots"),
                 seconds_spent=_seconds(body.get("seconds", "")),
             )
-        elif kind == "sensitive":
+        elif kind == AnnotationKind.SENSITIVE:
             out = annotate.flag_sensitive(
                 session, vault, staff, task_id, category=str(body.get("category", ""))
             )
-        elif kind == "escalate":
+        elif kind == AnnotationKind.ESCALATE:
             out = annotate.escalate(
                 session, vault, _settings(request), staff, task_id, reason=str(body.get("reason", ""))
             )
-        elif kind == "skip":
+        elif kind == AnnotationKind.SKIP:
             out = annotate.skip(session, staff, task_id, _vault(session, store))
         else:
             raise InvalidAnnotation("kind must be one of label, sensitive, escalate, skip")
@@ -480,7 +481,7 @@ def owner_opt_in(
     store: Store = Depends(get_store),
 ) -> Response:
     def work() -> Response:
-        consent.opt_in(session, _vault(session, store), owner.id, "web")
+        consent.opt_in(session, _vault(session, store), owner.id, ConsentChannel.WEB)
         return RedirectResponse("/privacy/review?notice=on", status_code=303)
 
     return _page(request, session, work)
@@ -494,7 +495,7 @@ def owner_opt_out(
     store: Store = Depends(get_store),
 ) -> Response:
     def work() -> Response:
-        removed = consent.opt_out(session, _vault(session, store), owner.id, "web")
+        removed = consent.opt_out(session, _vault(session, store), owner.id, ConsentChannel.WEB)
         return RedirectResponse(f"/privacy/review?notice=off-{removed}", status_code=303)
 
     return _page(request, session, work)

@@ -27,6 +27,7 @@ from ecoute.server.auth import REAUTH_WINDOW, current_owner, db_session, get_sto
 from ecoute.server.pages import templates
 from ecoute.store.passwords import check_password
 from ecoute.store.schema.base import utcnow
+from ecoute.store.schema.enums import REQUEST_IN_PROGRESS, RequestKind, RequestStatus, StaffRole
 from ecoute.store.schema.owner import DataSubjectRequest, Owner
 from ecoute.store.schema.review import Staff
 from ecoute.store.store import Store
@@ -52,7 +53,7 @@ def _enqueue(request: Request, stage: str, request_id: str) -> None:
 
 
 def _duration(req: DataSubjectRequest) -> str:
-    end = req.completed_at or (utcnow() if req.status in ("pending", "running") else None)
+    end = req.completed_at or (utcnow() if req.status in REQUEST_IN_PROGRESS else None)
     if end is None:
         return ""
     seconds = max(0, int((end - req.requested_at).total_seconds()))
@@ -66,7 +67,7 @@ def _duration(req: DataSubjectRequest) -> str:
 def _view(req: DataSubjectRequest, store: Store) -> dict:
     """A request as pages show it: status and timing, never content."""
     progress = req.progress or {}
-    downloadable = (req.kind == "export" and req.status == "done" and progress.get("archive")
+    downloadable = (req.kind == RequestKind.EXPORT and req.status == RequestStatus.DONE and progress.get("archive")
                     not in (None, "delivered", "expired") and archive_path(store.settings, req.id).exists())
     receipt = req.receipt or {}
     return {
@@ -75,7 +76,7 @@ def _view(req: DataSubjectRequest, store: Store) -> dict:
         "duration": _duration(req), "error": req.error, "downloadable": downloadable,
         "size": progress.get("size"), "expired": progress.get("archive") == "expired",
         "done": progress.get("done"), "total": progress.get("total"),
-        "steps_done": progress.get("done", []) if req.kind == "erasure" else [],
+        "steps_done": progress.get("done", []) if req.kind == RequestKind.ERASURE else [],
         "counts": receipt.get("deleted") or receipt.get("counts") or {},
         "key_destroyed_at": progress.get("key_destroyed_at"),
     }
@@ -87,7 +88,7 @@ def _iso(at: datetime | None) -> str | None:
 
 def _my_requests(session: Session, store: Store, owner_id: str) -> list[dict]:
     rows = session.execute(select(DataSubjectRequest).where(DataSubjectRequest.owner_id == owner_id,
-                                                            DataSubjectRequest.kind == "export")
+                                                            DataSubjectRequest.kind == RequestKind.EXPORT)
                            .order_by(DataSubjectRequest.requested_at.desc()).limit(20)).scalars()
     return [_view(r, store) for r in rows]
 
@@ -97,7 +98,7 @@ def _export_page(request: Request, session: Session, store: Store, owner: Owner,
     exports = _my_requests(session, store, owner.id)
     return templates.TemplateResponse(request, "rights/export.html", {
         "owner": owner, "exports": exports, "fresh": _fresh_login(request), "error": error, "notice": notice,
-        "busy": any(e["status"] in ("pending", "running") for e in exports),
+        "busy": any(e["status"] in REQUEST_IN_PROGRESS for e in exports),
         "window_min": int(REAUTH_WINDOW.total_seconds() // 60),
     }, status_code=status)
 
@@ -117,7 +118,7 @@ def export_requests_fragment(request: Request, owner: Owner = Depends(current_ow
     """The list alone, for htmx to poll while an export is being built."""
     exports = _my_requests(session, store, owner.id)
     return templates.TemplateResponse(request, "rights/_exports.html", {
-        "exports": exports, "busy": any(e["status"] in ("pending", "running") for e in exports)})
+        "exports": exports, "busy": any(e["status"] in REQUEST_IN_PROGRESS for e in exports)})
 
 
 @router.post("/privacy/export")
@@ -133,8 +134,8 @@ def export_request(request: Request, password: str = Form(""), owner: Owner = De
         return _export_page(request, session, store, owner, status=403,
                             error="Please enter your password to export your data.")
     busy = session.execute(select(DataSubjectRequest.id).where(
-        DataSubjectRequest.owner_id == owner.id, DataSubjectRequest.kind == "export",
-        DataSubjectRequest.status.in_(("pending", "running")))).first()
+        DataSubjectRequest.owner_id == owner.id, DataSubjectRequest.kind == RequestKind.EXPORT,
+        DataSubjectRequest.status.in_(REQUEST_IN_PROGRESS))).first()
     if busy is not None:
         return _export_page(request, session, store, owner, status=409,
                             error="An export is already being prepared; it will appear below.")
@@ -151,7 +152,7 @@ def export_download(request_id: str, owner: Owner = Depends(current_owner),
                     session: Session = Depends(db_session), store: Store = Depends(get_store)) -> Response:
     req = session.get(DataSubjectRequest, request_id) if request_id.isalnum() else None
     # someone else's request looks exactly like a missing one
-    if req is None or req.owner_id != owner.id or req.kind != "export":
+    if req is None or req.owner_id != owner.id or req.kind != RequestKind.EXPORT:
         raise HTTPException(status_code=404, detail="no such export")
     if not _view(req, store)["downloadable"]:
         raise HTTPException(status_code=409, detail=f"this export is {req.status} and cannot be downloaded")
@@ -193,7 +194,7 @@ def erasure_receipt(request: Request, request_id: str, session: Session = Depend
                     store: Store = Depends(get_store)) -> HTMLResponse:
     """The receipt, reachable by its unguessable id alone (the account no longer exists to log in)."""
     req = session.get(DataSubjectRequest, request_id) if request_id.isalnum() else None
-    if req is None or req.kind != "erasure":
+    if req is None or req.kind != RequestKind.ERASURE:
         raise HTTPException(status_code=404, detail="no such erasure request")
     return templates.TemplateResponse(request, "rights/receipt.html", {"req": _view(req, store),
                                                                        "receipt": req.receipt})
@@ -211,16 +212,16 @@ def _all_requests(session: Session, store: Store, kind: str, status: str) -> lis
 
 
 def _filters(kind: str, status: str) -> tuple[str, str]:
-    if kind not in ("", "export", "erasure"):
+    if kind not in ("", *RequestKind):
         raise HTTPException(status_code=400, detail="kind must be export or erasure")
-    if status not in ("", "pending", "running", "done", "failed"):
+    if status not in ("", *RequestStatus):
         raise HTTPException(status_code=400, detail="status must be pending, running, done or failed")
     return kind, status
 
 
 @router.get("/officer/requests", response_class=HTMLResponse)
 def officer_requests(request: Request, kind: str = "", status: str = "",
-                     staff: Staff = Depends(require_staff("officer")), session: Session = Depends(db_session),
+                     staff: Staff = Depends(require_staff(StaffRole.OFFICER)), session: Session = Depends(db_session),
                      store: Store = Depends(get_store)) -> HTMLResponse:
     kind, status = _filters(kind, status)
     rows = _all_requests(session, store, kind, status)
@@ -229,7 +230,7 @@ def officer_requests(request: Request, kind: str = "", status: str = "",
 
 
 @router.get("/api/v1/officer/requests")
-def officer_requests_api(kind: str = "", status: str = "", staff: Staff = Depends(require_staff("officer")),
+def officer_requests_api(kind: str = "", status: str = "", staff: Staff = Depends(require_staff(StaffRole.OFFICER)),
                          session: Session = Depends(db_session), store: Store = Depends(get_store)) -> JSONResponse:
     kind, status = _filters(kind, status)
     rows = _all_requests(session, store, kind, status)

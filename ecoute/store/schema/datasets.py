@@ -18,6 +18,7 @@ from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, LargeBinary, S
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ecoute.store.schema.base import Base, new_id
+from ecoute.store.schema.enums import DatasetKind, ProposalStatus, Split
 
 
 class DatasetVersion(Base):
@@ -30,8 +31,7 @@ class DatasetVersion(Base):
     version: Mapped[int] = mapped_column(Integer)
     #: Day of the build (YYYY-MM-DD): enough to order and plot, too coarse to date a request.
     built_day: Mapped[str] = mapped_column(String(10))
-    #: build (selected from annotations) | rebuild (previous version minus removed tasks)
-    kind: Mapped[str] = mapped_column(String(16), default="build")
+    kind: Mapped[str] = mapped_column(String(16), default=DatasetKind.BUILD)  # a DatasetKind
     parent_id: Mapped[str | None] = mapped_column(String(32))
     item_count: Mapped[int] = mapped_column(Integer, default=0)
     #: {"en": 12, "fr": 3}
@@ -56,8 +56,8 @@ class DatasetItem(Base):
     language: Mapped[str] = mapped_column(String(8))
     #: The agreed intent label (a closed vocabulary, not content).
     intent: Mapped[str | None] = mapped_column(String(64))
-    #: train | test, fixed by a hash of the task id so a task never changes side.
-    split: Mapped[str] = mapped_column(String(8), default="train")
+    #: A Split, fixed by a hash of the task id so a task never changes side.
+    split: Mapped[str] = mapped_column(String(8), default=Split.TRAIN)
     #: The agreed annotation's payload (corrected transcript, slots), copied as ciphertext:
     #: it stays sealed with the task key, so building a dataset needs no key at all.
     content_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
@@ -117,8 +117,7 @@ class TemplateProposal(Base):
     support_tasks: Mapped[list] = mapped_column(JSON, default=list)
     #: {slot: "number" | "text"}: lets an accepted file define a list no loaded file defines.
     slot_types: Mapped[dict] = mapped_column(JSON, default=dict)
-    #: pending | accepted | rejected | withdrawn
-    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    status: Mapped[str] = mapped_column(String(16), default=ProposalStatus.PENDING, index=True)  # a ProposalStatus
     decided_by: Mapped[str | None] = mapped_column(String(32))
     day: Mapped[str] = mapped_column(String(10))
     note: Mapped[str | None] = mapped_column(Text)

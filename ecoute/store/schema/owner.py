@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ecoute.store.schema.base import Base, UTCDateTime, new_id, utcnow
+from ecoute.store.schema.enums import ConsentChannel, OwnerStatus, RequestStatus
 
 
 class Household(Base):
@@ -48,8 +49,7 @@ class Owner(Base):
     kek_id: Mapped[str | None] = mapped_column(String(200))
     #: Auto-delete after this many days (None = keep until deleted).
     auto_delete_days: Mapped[int | None] = mapped_column(Integer)
-    #: active | erasing | erased
-    status: Mapped[str] = mapped_column(String(16), default="active")
+    status: Mapped[str] = mapped_column(String(16), default=OwnerStatus.ACTIVE)  # an OwnerStatus
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -131,11 +131,11 @@ class Consent(Base):
     __tablename__ = "consents"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     owner_id: Mapped[str] = mapped_column(ForeignKey("owners.id"), index=True)
-    purpose: Mapped[str] = mapped_column(String(32))  # review | partner
+    purpose: Mapped[str] = mapped_column(String(32))  # a ConsentPurpose
     granted: Mapped[bool] = mapped_column(Boolean)
     text_version: Mapped[str] = mapped_column(String(32))
     text_hash: Mapped[str] = mapped_column(String(64))
-    via: Mapped[str] = mapped_column(String(16), default="web")  # web | voice | api
+    via: Mapped[str] = mapped_column(String(16), default=ConsentChannel.WEB)  # a ConsentChannel
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -180,7 +180,7 @@ class AuditEntry(Base):
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     actor: Mapped[str] = mapped_column(String(64))  # staff id, "system:<job>", device id
-    role: Mapped[str] = mapped_column(String(32))  # owner | reviewer | lead | officer | system | device
+    role: Mapped[str] = mapped_column(String(32))  # an ActorRole
     action: Mapped[str] = mapped_column(String(64))  # decrypt | listen | annotate | export | erase ...
     purpose: Mapped[str] = mapped_column(String(200))
     owner_tag: Mapped[str | None] = mapped_column(String(64), index=True)
@@ -205,7 +205,7 @@ class LoginSession(Base):
 
     __tablename__ = "login_sessions"
     token_hash: Mapped[str] = mapped_column(String(128), primary_key=True)
-    subject_kind: Mapped[str] = mapped_column(String(16))  # owner | staff
+    subject_kind: Mapped[str] = mapped_column(String(16))  # a LoginSubject
     subject_id: Mapped[str] = mapped_column(String(32), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: Last time the password was (re-)entered: exports need one within 5 minutes.
@@ -220,8 +220,8 @@ class DataSubjectRequest(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     #: Kept after erasure so the receipt can be checked; points at an erased row then.
     owner_id: Mapped[str] = mapped_column(String(32), index=True)
-    kind: Mapped[str] = mapped_column(String(16))  # export | erasure
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|running|done|failed
+    kind: Mapped[str] = mapped_column(String(16))  # a RequestKind
+    status: Mapped[str] = mapped_column(String(16), default=RequestStatus.PENDING)  # a RequestStatus
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -14,6 +14,7 @@ from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, LargeBinary, S
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ecoute.store.schema.base import Base, UTCDateTime, new_id, utcnow
+from ecoute.store.schema.enums import AssignmentState, TaskQueue, TaskStatus
 
 
 class Staff(Base):
@@ -24,7 +25,7 @@ class Staff(Base):
     email: Mapped[str] = mapped_column(String(320), unique=True)
     display_name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(200))
-    role: Mapped[str] = mapped_column(String(16))  # reviewer | lead | officer | ml
+    role: Mapped[str] = mapped_column(String(16))  # a StaffRole
     site: Mapped[str] = mapped_column(String(100), default="")
     site_country: Mapped[str] = mapped_column(String(2), default="")
     #: Comma-separated language codes this person reviews.
@@ -42,10 +43,8 @@ class ReviewTask(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     language: Mapped[str] = mapped_column(String(8), index=True)
     task_type: Mapped[str] = mapped_column(String(16), default="transcript")  # transcript | intent
-    #: general | lead (sensitive content routed by policy to leads only)
-    queue: Mapped[str] = mapped_column(String(16), default="general")
-    #: pending | assigned | done | sensitive | escalated | withdrawn
-    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    queue: Mapped[str] = mapped_column(String(16), default=TaskQueue.GENERAL)  # a TaskQueue
+    status: Mapped[str] = mapped_column(String(16), default=TaskStatus.PENDING, index=True)  # a TaskStatus
     intent: Mapped[str | None] = mapped_column(String(64))
     #: Coarse context only, e.g. "evening, weekday".
     context: Mapped[str] = mapped_column(String(64), default="")
@@ -67,8 +66,7 @@ class ReviewAssignment(Base):
     task_id: Mapped[str] = mapped_column(ForeignKey("review_tasks.id", ondelete="CASCADE"), index=True)
     reviewer_id: Mapped[str] = mapped_column(ForeignKey("staff.id"), index=True)
     assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    #: open | done | skipped | escalated | sensitive | expired
-    state: Mapped[str] = mapped_column(String(16), default="open")
+    state: Mapped[str] = mapped_column(String(16), default=AssignmentState.OPEN)  # an AssignmentState
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
@@ -79,7 +77,7 @@ class Annotation(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     task_id: Mapped[str] = mapped_column(ForeignKey("review_tasks.id", ondelete="CASCADE"), index=True)
     reviewer_id: Mapped[str] = mapped_column(ForeignKey("staff.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(16))  # label | sensitive | escalate | skip
+    kind: Mapped[str] = mapped_column(String(16))  # an AnnotationKind
     intent: Mapped[str | None] = mapped_column(String(64))
     payload_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
     sensitive_category: Mapped[str | None] = mapped_column(String(32))

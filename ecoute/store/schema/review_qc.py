@@ -18,10 +18,11 @@ from sqlalchemy import Boolean, Float, ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ecoute.store.schema.base import Base, UTCDateTime, utcnow
+from ecoute.store.schema.enums import SampleStatus
 
 
 class ReviewSample(Base):
-    """A turn picked for review. ``status``: preparing | task | excluded | gone | cancelled."""
+    """A turn picked for review; ``status`` is a :class:`SampleStatus`."""
 
     __tablename__ = "review_samples"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -31,7 +32,7 @@ class ReviewSample(Base):
     language: Mapped[str] = mapped_column(String(8))
     sampled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     boosted: Mapped[bool] = mapped_column(Boolean, default=False)
-    status: Mapped[str] = mapped_column(String(16), default="preparing", index=True)
+    status: Mapped[str] = mapped_column(String(16), default=SampleStatus.PREPARING, index=True)
 
 
 class ReviewStratum(Base):

@@ -45,6 +45,8 @@ class SpanRecognizer(EntityRecognizer):
     """
 
     ENTITY = ""
+    #: Set by Presidio's constructor (untyped there); declared so its type is known here.
+    name: str
 
     def __init__(self, lang: str, **kwargs: Any) -> None:
         self.lang = lang

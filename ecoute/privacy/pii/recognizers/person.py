@@ -92,9 +92,10 @@ class PersonContextRecognizer(SpanRecognizer):
                 if name.lower().split()[0] not in _STOP:
                     yield m.start(1), m.start(1) + len(name), 0.85, "'ruf X an'"
             for m in self._de_verb.finditer(text):
-                w = _WORD.match(text, m.end())
-                if w and w.group()[0].isupper() and w.group().lower() not in _STOP:
-                    yield w.start(), self._extend(text, w.end(), any_capital=True), 0.7, "capitalised word after 'sag/schreib'"
+                after = _WORD.match(text, m.end())
+                if after and after.group()[0].isupper() and after.group().lower() not in _STOP:
+                    yield (after.start(), self._extend(text, after.end(), any_capital=True), 0.7,
+                           "capitalised word after 'sag/schreib'")
         for m in _WORD.finditer(text):
             w = m.group()
             low = w.lower()

@@ -43,6 +43,8 @@ def upgrade() -> None:
     for table in TABLES:
         op.drop_table(table)
     spec = util.spec_from_file_location("improve_0005", Path(__file__).with_name("0005_improve.py"))
+    if spec is None or spec.loader is None:
+        raise RuntimeError("migration 0005_improve.py is missing beside 0006")
     module = util.module_from_spec(spec)
     spec.loader.exec_module(module)
     module.upgrade()
