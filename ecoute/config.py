@@ -121,6 +121,27 @@ class Settings:
     #: Sample rate of prepared review clips (Hz).
     review_audio_rate: int = 16000
 
+    # -- hardening (issue 12)
+    #: Secure flag on session cookies: auto (when served over TLS or a trusted proxy says https) | always | never.
+    cookie_secure: str = "auto"
+    #: Honour X-Forwarded-Proto / X-Forwarded-For (set only behind a reverse proxy that sets them).
+    trust_proxy: bool = False
+    #: Serve /docs, /redoc and /openapi.json (off by default; never with third-party scripts).
+    api_docs: bool = False
+    #: Failed logins allowed per account, as `limits` strings ("5/minute;20/hour;50/day").
+    login_limit_account: str = "5/minute;20/hour;40/day"
+    #: Failed logins allowed per client address.
+    login_limit_address: str = "20/minute;100/hour;300/day"
+    #: Password hashes computed at once; more wait up to login_hash_wait_s, then get 503.
+    login_hash_concurrency: int = 2
+    login_hash_wait_s: float = 2.0
+    #: Pairing starts allowed per client address, and pairings waiting at once server-wide.
+    pairing_start_limit: str = "5/minute;30/hour"
+    pairing_max_pending: int = 50
+    #: Wrong pairing codes allowed per owner; and wrong codes (by anyone) a waiting pairing survives.
+    pairing_claim_limit: str = "5/10minutes;20/day"
+    pairing_max_wrong_codes: int = 10
+
     @classmethod
     def load(cls, **overrides: Any) -> Settings:
         values: dict[str, Any] = {}

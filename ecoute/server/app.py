@@ -9,10 +9,12 @@ from __future__ import annotations
 from importlib import import_module
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from ecoute.config import Settings
+from ecoute.server import security
+from ecoute.server.security import csrf
 from ecoute.store.store import Store
 
 STATIC = Path(__file__).with_name("static")
@@ -29,9 +31,11 @@ ROUTER_MODULES = (
 
 def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     store = store or Store.open(settings)
-    app = FastAPI(title="écoute", version="0.1.0")
+    app = FastAPI(title="écoute", version="0.1.0", dependencies=[Depends(csrf.protect)],
+                  **security.docs_options(settings))
     app.state.settings = settings
     app.state.store = store
+    security.install(app)  # headers, cookies, throttles (ecoute/server/security/)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for name in ROUTER_MODULES:
         app.include_router(import_module(name).router)
