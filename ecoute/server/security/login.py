@@ -69,7 +69,11 @@ def authenticate(request: Request, kind: str, email: str, stored_hash: str | Non
     address = hashed(client.client_address(request.scope, settings))
     throttles.login_address.check(address)  # failures only: a household behind one address may sign in often
     throttles.login_account.take(account)  # every attempt, race-free; cleared by a success
-    ok = verify(settings, stored_hash, password) and usable
+    try:
+        ok = verify(settings, stored_hash, password) and usable
+    except Throttled:  # too busy to check: this attempt does not count against the account
+        throttles.login_account.refund(account)
+        raise
     if ok:
         throttles.login_account.clear(account)
     else:

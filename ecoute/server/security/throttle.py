@@ -77,6 +77,11 @@ class Budget:
         if exhausted:  # a parallel attempt took the last one first
             raise Throttled(self.reason, max(self._wait(item, key) for item in exhausted))
 
+    def refund(self, key: str) -> None:
+        """Give back an attempt that never got an answer (the server was too busy to check it)."""
+        for item in self.items:
+            self.limiter.storage.incr(item.key_for(self.name, key), item.get_expiry(), amount=-1)
+
     def count(self, key: str) -> None:
         """Count a failure without checking (when the refusal is decided elsewhere)."""
         for item in self.items:
