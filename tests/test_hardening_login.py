@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 from conftest import LiveServer, free_port
-from test_platform_support import ALICE, BOB, household
+from test_platform_support import ALICE, BOB, household, login
 
 from ecoute.config import Settings
 from ecoute.server.app import create_app
@@ -179,3 +179,25 @@ def test_cli_staff_add_refuses_a_common_password_with_exit_code_2(tmp_path):
                   env={"ECOUTE_DATA_DIR": str(tmp_path / "data"), "ECOUTE_STAFF_PASSWORD": "password"})
     assert result.returncode == 2, result.stderr
     assert "too weak" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_password_page_refuses_weak_passwords_with_the_reason(live_server, home):
+    base = live_server.url
+    client = login(base, *ALICE)
+    elsewhere = login(base, *ALICE)  # another session of Alice's
+    html = {"accept": "text/html"}
+    assert 'name="new"' in client.get("/privacy/password", headers=html).text
+    for weak in ("12345678", "password"):
+        refused = client.post("/privacy/password", data={"current": ALICE[1], "new": weak, "again": weak},
+                              headers=html)
+        assert refused.status_code == 400 and "too weak" in refused.text and "common password" in refused.text
+    short = client.post("/privacy/password", data={"current": ALICE[1], "new": "a1!", "again": "a1!"}, headers=html)
+    assert short.status_code == 400 and "at least 8 characters" in short.text
+    assert _post_login(base, ALICE[0], ALICE[1]).status_code == 303  # still the old password
+    new = "lantern-orchard-mosaic-4"
+    changed = client.post("/privacy/password", data={"current": ALICE[1], "new": new, "again": new}, headers=html)
+    assert changed.status_code == 303
+    assert _post_login(base, ALICE[0], new).status_code == 303
+    assert _post_login(base, ALICE[0], ALICE[1]).status_code == 401
+    assert client.get("/api/v1/me/recordings").status_code == 200
+    assert elsewhere.get("/api/v1/me/recordings").status_code == 401  # signed out everywhere else

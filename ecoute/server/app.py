@@ -26,6 +26,7 @@ ROUTER_MODULES = (
     "ecoute.server.routes.review",  # reviewer workstation and lead pages (review pipeline)
     "ecoute.server.routes.rights",  # export, erasure, officer's requests page (owners' rights)
     "ecoute.server.routes.improve",  # datasets, evaluation plots (learning loop)
+    "ecoute.server.routes.account",  # an owner changes their password (hardening)
 )
 
 

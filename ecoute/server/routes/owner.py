@@ -75,7 +75,7 @@ def login(request: Request, email: str = Form(""), password: str = Form(""), nex
     owner = session.execute(select(Owner).where(Owner.email == email.strip().lower())).scalar_one_or_none()
     stored = owner.password_hash if owner is not None else None
     active = owner is not None and owner.status == "active"
-    if not authenticate(request, "owner", email, stored, password, usable=active) or owner is None:
+    if not authenticate(request, "owner", email, stored, password, usable=active, session=session) or owner is None:
         return _login_page(request, "owner", "Wrong email or password.", 401, next)
     response = RedirectResponse(_safe_next(next, "/privacy"), status_code=303)
     start_session(session, response, "owner", owner.id)
@@ -101,7 +101,7 @@ def staff_login(request: Request, email: str = Form(""), password: str = Form(""
                 session: Session = Depends(db_session)) -> Response:
     staff = session.execute(select(Staff).where(Staff.email == email.strip().lower())).scalar_one_or_none()
     stored = staff.password_hash if staff is not None else None
-    if not authenticate(request, "staff", email, stored, password) or staff is None:
+    if not authenticate(request, "staff", email, stored, password, session=session) or staff is None:
         return _login_page(request, "staff", "Wrong email or password.", 401, next)
     response = RedirectResponse(_safe_next(next, "/review"), status_code=303)
     start_session(session, response, "staff", staff.id)

@@ -484,7 +484,7 @@ def owner_opt_in(
     store: Store = Depends(get_store),
 ) -> Response:
     """Letting people listen needs the password again: a forgotten open session is not consent."""
-    if not authenticate(request, "owner", owner.email or "", owner.password_hash, password):
+    if not authenticate(request, "owner", owner.email or "", owner.password_hash, password, session=session):
         return templates.TemplateResponse(
             request, "review/error.html",
             {"message": "Wrong password: human review stays off.", "status": 403}, status_code=403)

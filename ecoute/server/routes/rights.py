@@ -121,7 +121,7 @@ def export_request(request: Request, password: str = Form(""), owner: Owner = De
     if not password:
         return _export_page(request, session, store, owner, status=403,
                             error="Please enter your password to export your data.")
-    if not authenticate(request, "owner", owner.email or "", owner.password_hash, password):
+    if not authenticate(request, "owner", owner.email or "", owner.password_hash, password, session=session):
         return _export_page(request, session, store, owner, status=403,
                             error="Wrong password: no export was requested.")
     request.state.login.authenticated_at = utcnow()
@@ -168,7 +168,7 @@ def erase_account(request: Request, password: str = Form(""), confirm: str = For
     if confirm != "erase":
         return _export_page(request, session, store, owner, status=400,
                             error="Tick the box to confirm: erasing your account cannot be undone.")
-    if not authenticate(request, "owner", owner.email or "", owner.password_hash, password):
+    if not authenticate(request, "owner", owner.email or "", owner.password_hash, password, session=session):
         return _export_page(request, session, store, owner, status=403,
                             error="Wrong password: your account was not erased.")
     owner_id = owner.id

@@ -19,6 +19,7 @@ import threading
 from functools import lru_cache
 
 from fastapi import Request
+from sqlalchemy.orm import Session
 
 from ecoute.config import Settings
 from ecoute.server.security import client
@@ -57,12 +58,16 @@ def verify(settings: Settings, stored_hash: str | None, password: str) -> bool:
 
 
 def authenticate(request: Request, kind: str, email: str, stored_hash: str | None, password: str,
-                 *, usable: bool = True) -> bool:
+                 *, session: Session, usable: bool = True) -> bool:
     """A sign-in or re-authentication attempt for ``kind:email``; raises :class:`Throttled`.
 
     ``stored_hash`` is None for an unknown account; ``usable`` False for one that may not
-    sign in (e.g. erased): both still cost a full hash and count as failures.
+    sign in (e.g. erased): both still cost a full hash and count as failures. The request's
+    ``session`` must have nothing pending: it is committed so that its database connection
+    goes back to the pool while the hash waits and runs (16 waiting sign-ins must not hold
+    16 connections and starve the counters and everyone else).
     """
+    session.commit()
     settings: Settings = request.app.state.settings
     throttles: Throttles = request.app.state.throttles
     account = hashed(f"{kind}:{email.strip().lower()}")
