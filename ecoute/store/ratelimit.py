@@ -42,12 +42,13 @@ class DatabaseStorage(Storage):
 
     def incr(self, key: str, expiry: int | float, amount: int = 1) -> int:
         now = time.time()
-        insert = self._insert(TABLE).values(key=key, count=amount, expires_at=now + expiry)
+        fresh = max(amount, 0)  # a refund (negative amount) never starts a window in credit
+        insert = self._insert(TABLE).values(key=key, count=fresh, expires_at=now + expiry)
         expired = TABLE.c.expires_at <= now
         stmt = insert.on_conflict_do_update(
             index_elements=[TABLE.c.key],
             set_={
-                "count": case((expired, amount), else_=TABLE.c.count + amount),
+                "count": case((expired, fresh), else_=TABLE.c.count + amount),
                 "expires_at": case((expired, now + expiry), else_=TABLE.c.expires_at),
             },
         ).returning(TABLE.c.count)

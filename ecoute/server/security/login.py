@@ -2,7 +2,7 @@
 
 - Throttled per account and per client address (:mod:`.throttle`), *before* the hash is
   computed: during a lock-out even the right password is refused, so guessing stops
-  paying off, and a locked-out flood costs no CPU.
+  paying off, and a locked-out flood costs no CPU. Failures count; successes do not.
 - At most ``login_hash_concurrency`` argon2 hashes at once (a semaphore): each costs
   ``argon2_memory_kib`` of memory and a core's time, so 16 parallel attempts must not
   mean 16 × 64 MiB and a starved server. An attempt that cannot start hashing within
@@ -72,15 +72,16 @@ def authenticate(request: Request, kind: str, email: str, stored_hash: str | Non
     throttles: Throttles = request.app.state.throttles
     account = hashed(f"{kind}:{email.strip().lower()}")
     address = hashed(client.client_address(request.scope, settings))
-    throttles.login_address.check(address)  # failures only: a household behind one address may sign in often
-    throttles.login_account.take(account)  # every attempt, race-free; cleared by a success
+    # Every attempt counts, before it queues for a hash: attempts the server was too busy to
+    # check cost the address too, or one address could keep the hash slots jammed for free.
+    throttles.login_address.take(address)
+    throttles.login_account.take(account)
     try:
         ok = verify(settings, stored_hash, password) and usable
-    except Throttled:  # too busy to check: this attempt does not count against the account
+    except Throttled:  # too busy to check: no guess was made against the account
         throttles.login_account.refund(account)
         raise
-    if ok:
+    if ok:  # a success costs neither budget
         throttles.login_account.clear(account)
-    else:
-        throttles.login_address.count(address)
+        throttles.login_address.refund(address)
     return ok
