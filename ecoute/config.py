@@ -197,6 +197,24 @@ class ServerSettings(_Group):
     request_body_timeout_s: float = Field(default=30.0, gt=0)
     #: Turn uploads one device may have in flight at once, per API process; beyond it 429.
     max_uploads_per_device: int = Field(default=2, ge=1)
+    #: Secure flag on session cookies: auto (over TLS, or when a trusted proxy says https) | always | never.
+    cookie_secure: Literal["auto", "always", "never"] = "auto"
+    #: Honour X-Forwarded-Proto / X-Forwarded-For (set only behind a reverse proxy that sets them).
+    trust_proxy: Flag = False
+    #: Serve /openapi.json (off by default; never swagger-ui or redoc, which load third-party scripts).
+    api_docs: Flag = False
+    #: Failed logins allowed per account / per client address, as `limits` strings.
+    login_limit_account: str = Field(default="5/minute;20/hour;40/day", min_length=1)
+    login_limit_address: str = Field(default="20/minute;100/hour;300/day", min_length=1)
+    #: Password hashes computed at once; more wait up to login_hash_wait_s, then get 503.
+    login_hash_concurrency: int = Field(default=2, ge=1)
+    login_hash_wait_s: float = Field(default=2.0, gt=0)
+    #: Pairing starts allowed per client address, and pairings waiting at once server-wide.
+    pairing_start_limit: str = Field(default="5/minute;30/hour", min_length=1)
+    pairing_max_pending: int = Field(default=50, ge=1)
+    #: Wrong pairing codes allowed per owner; and wrong codes (by anyone) a waiting pairing survives.
+    pairing_claim_limit: str = Field(default="5/10minutes;20/day", min_length=1)
+    pairing_max_wrong_codes: int = Field(default=10, ge=1)
 
 
 class DeviceSettings(_Group):

@@ -26,7 +26,9 @@ def _staff(store, role: str) -> str:
 
 def _login(base: str, email: str) -> httpx.Client:
     client = httpx.Client(base_url=base, timeout=30, headers={"accept": "text/html"})
-    assert client.post("/staff/login", data={"email": email, "password": PASSWORD}).status_code == 303
+    reply = client.post("/staff/login", data={"email": email, "password": PASSWORD})
+    assert reply.status_code == 303
+    client.headers["X-CSRF-Token"] = reply.headers["x-csrf-token"]
     return client
 
 

@@ -91,7 +91,7 @@ def test_pairing_over_http_and_device_switch(live_server, sqlite_store, home):
     waiting = httpx.post(f"{base}/api/v1/devices/pair", json={"pairing_id": pending["pairing_id"]})
     assert waiting.status_code == 202
     alice = login(base, *ALICE)
-    assert alice.post("/privacy/devices/pair", data={"code": "222222"}).status_code == 404
+    assert alice.post("/privacy/devices/pair", data={"code": "22222222"}).status_code == 404
     assert alice.post("/privacy/devices/pair", data={"code": pending["code"]}).status_code == 303
     paired = httpx.post(f"{base}/api/v1/devices/pair", json={"pairing_id": pending["pairing_id"]})
     assert paired.status_code == 200 and paired.json()["token"].startswith("dev_")
@@ -194,7 +194,7 @@ def test_page_forms_refuse_bad_input_with_a_reason(live_server, sqlite_store, ho
         ("/privacy/recordings/delete-range", {"first": "2026-13-01", "last": "x"}, "YYYY-MM-DD"),
         ("/privacy/recordings/delete", {}, "select at least one"),
         ("/privacy/auto-delete", {"choice": "custom", "days": "-3"}, "number of days"),
-        ("/privacy/devices/pair", {"code": "ab"}, "6 letters"),
+        ("/privacy/devices/pair", {"code": "ab"}, "8 letters"),
     ]
     for url, data, reason in cases:
         reply = client.post(url, data=data, headers=html)

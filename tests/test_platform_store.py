@@ -32,11 +32,11 @@ def test_pairing_code_claimed_by_an_owner_then_token_issued_once(store: Store):
     home, alice, _ = household(store)
     with store.session() as session:
         pending = pairing.start_pairing(session, "Kitchen speaker")
-    assert len(pending.code) == 6 and set(pending.code) <= set(pairing.CODE_ALPHABET)
+    assert len(pending.code) == 8 and set(pending.code) <= set(pairing.CODE_ALPHABET)
     with store.session() as session:
         assert pairing.exchange_pairing(session, pending.pairing_id).status == "waiting"
         with pytest.raises(NotFound):
-            pairing.claim_pairing(session, session.get(Owner, alice), "ZZZZZZ" if pending.code != "ZZZZZZ" else "YYYYYY")
+            pairing.claim_pairing(session, session.get(Owner, alice), "ZZZZZZZZ" if pending.code != "ZZZZZZZZ" else "YYYYYYYY")
     with store.session() as session:  # typed in lower case with a space: still the code
         code = pending.code.lower()[:3] + " " + pending.code.lower()[3:]
         dev = pairing.claim_pairing(session, session.get(Owner, alice), code)

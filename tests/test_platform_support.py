@@ -52,6 +52,7 @@ def login(base_url: str, email: str, password: str) -> httpx.Client:
     client = httpx.Client(base_url=base_url, timeout=30)
     reply = client.post("/login", data={"email": email, "password": password})
     assert reply.status_code == 303, reply.text
+    client.headers["X-CSRF-Token"] = reply.headers["x-csrf-token"]  # the session's token, for every change
     return client
 
 

@@ -20,6 +20,7 @@ def _client(url: str, email: str) -> httpx.Client:
     client = httpx.Client(base_url=url, timeout=20)
     reply = client.post("/staff/login", data={"email": email, "password": PASSWORD})
     assert reply.status_code == 303
+    client.headers["X-CSRF-Token"] = reply.headers["x-csrf-token"]
     return client
 
 

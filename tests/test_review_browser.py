@@ -134,6 +134,7 @@ def test_owner_opts_in_then_out_and_pending_tasks_go(live_server, sqlite_store, 
     page.wait_for_url(f"{url}/privacy/review*")
     assert page.inner_text("#review-state") == "off"
     assert "Children's profiles are never reviewed" in page.inner_text("#consent-text")
+    page.fill("#opt-in-password", "owner-pass-1")  # opting in asks for the password again
     page.click("#opt-in")
     page.wait_for_selector("text=Human review is on.")
     tasks = [add_task(store, owner, add_turn(store, owner, device)) for _ in range(2)]

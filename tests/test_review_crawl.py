@@ -183,6 +183,7 @@ def test_no_reviewer_or_lead_response_identifies_an_owner(live_server, sqlite_st
     with httpx.Client(base_url=live_server.url, timeout=20, follow_redirects=True) as reviewer:
         login = reviewer.post("/staff/login", data={"email": "rev@site.example", "password": PASSWORD})
         assert login.status_code == 200
+        reviewer.headers["X-CSRF-Token"] = login.headers["x-csrf-token"]
         outcomes = ["label", "escalate", "sensitive", "skip", "api-label", "api-skip"]
         for outcome in outcomes:
             seen: set[str] = set()
@@ -229,7 +230,8 @@ def test_no_reviewer_or_lead_response_identifies_an_owner(live_server, sqlite_st
 
     escalated = task_ids[1]
     with httpx.Client(base_url=live_server.url, timeout=20, follow_redirects=True) as lead:
-        lead.post("/staff/login", data={"email": "lead@site.example", "password": PASSWORD})
+        login = lead.post("/staff/login", data={"email": "lead@site.example", "password": PASSWORD})
+        lead.headers["X-CSRF-Token"] = login.headers["x-csrf-token"]
         seen = set()
         crawl_page(lead, "/review/lead", seen)
         crawl_page(lead, f"/review/lead?task={escalated}", seen)

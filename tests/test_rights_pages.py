@@ -24,6 +24,7 @@ def _login(base: str, email: str, password: str = PASSWORD, path: str = "/login"
     client = httpx.Client(base_url=base, timeout=30, headers={"accept": "text/html"})
     reply = client.post(path, data={"email": email, "password": password})
     assert reply.status_code == 303, reply.text
+    client.headers["X-CSRF-Token"] = reply.headers["x-csrf-token"]
     return client
 
 
@@ -49,12 +50,13 @@ def people(sqlite_store):
     return ana, ben
 
 
-def test_export_needs_a_recent_password_and_only_its_owner_downloads(live_server, sqlite_store, people, tmp_path):
+def test_export_needs_the_password_every_time_and_only_its_owner_downloads(live_server, sqlite_store, people,
+                                                                            tmp_path):
     store, jobs = sqlite_store, live_server.app.state.jobs
     _ana, ben = people
     client = _login(live_server.url, ANA)
-    assert "no need to enter your password" in client.get("/privacy/export").text
-    _age_logins(store, 6)  # the login is older than the 5-minute window now
+    assert 'name="password"' in client.get("/privacy/export").text  # asked even right after signing in
+    _age_logins(store, 6)
     page = client.get("/privacy/export").text
     assert 'name="password"' in page
     refused = client.post("/privacy/export", data={})
@@ -76,8 +78,10 @@ def test_export_needs_a_recent_password_and_only_its_owner_downloads(live_server
     with zipfile.ZipFile(io.BytesIO(archive.content)) as zf:
         assert len([n for n in zf.namelist() if n.startswith("recordings/")]) == 3
         assert ben.encode() not in zf.read("turns.json")
-    # a fresh password entry counts as a login: a second export within 5 minutes needs none
-    assert client.post("/privacy/export", data={}).status_code == 303
+    # a second export asks again: an open session is never enough to take everything
+    again = client.post("/privacy/export", data={})
+    assert again.status_code == 403 and "enter your password" in again.text
+    assert client.post("/privacy/export", data={"password": PASSWORD}).status_code == 303
     assert jobs.wait_idle(60)
     bens = _login(live_server.url, BEN)
     assert bens.get(link).status_code == 404  # Ana's export is not Ben's, and looks missing
@@ -87,7 +91,7 @@ def test_export_needs_a_recent_password_and_only_its_owner_downloads(live_server
 def test_officer_sees_status_and_timing_never_content(live_server, sqlite_store, people):
     store, jobs = sqlite_store, live_server.app.state.jobs
     client = _login(live_server.url, ANA)
-    client.post("/privacy/export", data={})
+    client.post("/privacy/export", data={"password": PASSWORD})
     assert jobs.wait_idle(60)
     reviewer = _login(live_server.url, _staff(store, "reviewer"), "staff-password", "/staff/login")
     assert reviewer.get("/officer/requests").status_code == 403
@@ -131,6 +135,7 @@ def test_export_in_a_browser(live_server, sqlite_store, people, page):
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
     page.goto(f"{live_server.url}/privacy/export")
+    page.fill("#password", PASSWORD)
     page.click("#export-form button")
     page.wait_for_selector("a.download", timeout=20000)  # htmx polls the list until it is ready
     with page.expect_download() as info:

@@ -93,6 +93,7 @@ def _login(base: str, key: str) -> httpx.Client:
     reply = client.post("/login", data={"email": email, "password": password})
     if reply.status_code != 303:
         raise RuntimeError(f"demo login of {email} failed: HTTP {reply.status_code}")
+    client.headers["X-CSRF-Token"] = reply.headers["x-csrf-token"]  # the session's CSRF token
     return client
 
 

@@ -61,7 +61,7 @@ def create_staff(
     if session.execute(select(Staff.id).where(Staff.email == email)).first():
         raise BadInput(f"a staff account {email} already exists")
     try:
-        hashed = hash_password(settings, password)
+        hashed = hash_password(settings, password, (email, display_name))
     except ValueError as err:
         raise BadInput(str(err)) from None
     staff = Staff(

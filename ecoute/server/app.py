@@ -9,13 +9,14 @@ from __future__ import annotations
 from importlib import import_module
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from ecoute.config import Settings
 from ecoute.server import security
 from ecoute.server.errors import install_error_handlers
 from ecoute.server.lifecycle import attach_background
+from ecoute.server.security import csrf
 from ecoute.services.wiring import wire_hooks
 from ecoute.store.store import Store
 
@@ -28,19 +29,21 @@ ROUTER_MODULES = (
     "ecoute.server.routes.review",  # reviewer workstation and lead pages (review pipeline)
     "ecoute.server.routes.rights",  # export, erasure, officer's requests page (owners' rights)
     "ecoute.server.routes.improve",  # datasets, evaluation plots (learning loop)
+    "ecoute.server.routes.account",  # an owner changes their password (hardening)
 )
 
 
 def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     wire_hooks()  # deletion and erasure purge review tasks and dataset items through these
     store = store or Store.open(settings)
-    app = FastAPI(title="écoute", version="0.1.0")
+    app = FastAPI(title="écoute", version="0.1.0", dependencies=[Depends(csrf.protect)],
+                  **security.docs_options(settings))
     app.state.settings = settings
     app.state.store = store
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for name in ROUTER_MODULES:
         app.include_router(import_module(name).router)
     install_error_handlers(app)  # LoginRequired → /login redirect or 401; EcouteError → 4xx
-    security.install(app, settings)  # body deadline (408), per-device upload slots (429)
+    security.install(app, settings)  # headers, CSRF, throttles, body deadline (408), upload slots (429)
     attach_background(app)  # orphan-blob clean-up and the job runner, with the server's lifespan
     return app

@@ -10,6 +10,12 @@
 The code alone is not enough to obtain a token (the pairing id is), and the pairing id
 alone is not enough either (an owner must claim the code): someone reading the code off
 the display cannot take over the device.
+
+Guessing codes (issue 12): a code is 8 characters of a 31-letter alphabet (31⁸ ≈ 8.5·10¹¹);
+every wrong code an owner enters counts against *every* pairing waiting at that moment,
+and a pairing that has seen :data:`MAX_WRONG_CODES` wrong codes is locked (the device must
+start again). With at most a few dozen pairings waiting and owners limited in wrong codes
+per day (server/security/throttle.py), the odds are in the README's device-API section.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from ecoute.errors import BadInput, NotFound
@@ -29,8 +35,10 @@ from ecoute.store.tokens import token_hash
 
 #: No 0/O, 1/I/L: codes are read off a small display and typed by people.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-CODE_LENGTH = 6
+CODE_LENGTH = 8
 PAIRING_MINUTES = 10
+#: Wrong codes (entered by anyone while it waits) after which a pending pairing is locked.
+MAX_WRONG_CODES = 10
 
 
 def normalise_code(code: str) -> str:
@@ -58,16 +66,33 @@ def start_pairing(session: Session, name: str) -> PendingPairing:
     return PendingPairing(pairing_id, code, PAIRING_MINUTES * 60)
 
 
-def claim_pairing(session: Session, owner: Owner, code: str) -> Device:
-    """An owner enters the code shown on a device: the device joins the owner's household."""
+def _waiting():
+    return (DevicePairing.device_id.is_(None), DevicePairing.expires_at >= utcnow())
+
+
+def pending_count(session: Session) -> int:
+    """Pairings waiting for an owner right now (capped by the server: each is a guessable code)."""
+    return int(session.execute(select(func.count()).select_from(DevicePairing).where(*_waiting())).scalar_one())
+
+
+def record_wrong_code(session: Session) -> None:
+    """A wrong code was entered: it counts against every pairing waiting now."""
+    session.execute(update(DevicePairing).where(*_waiting())
+                    .values(failed_claims=DevicePairing.failed_claims + 1))
+
+
+def claim_pairing(session: Session, owner: Owner, code: str, max_wrong_codes: int = MAX_WRONG_CODES) -> Device:
+    """An owner enters the code shown on a device: the device joins the owner's household.
+
+    A locked pairing answers exactly like a wrong code: a guesser learns nothing from it.
+    """
     wanted = normalise_code(code)
     if len(wanted) != CODE_LENGTH:
         raise BadInput(f"a pairing code has {CODE_LENGTH} letters and digits")
     pairing = session.execute(
-        select(DevicePairing).where(DevicePairing.code_hash == token_hash(wanted), DevicePairing.device_id.is_(None),
-                                    DevicePairing.expires_at >= utcnow())
+        select(DevicePairing).where(DevicePairing.code_hash == token_hash(wanted), *_waiting())
     ).scalars().first()
-    if pairing is None:
+    if pairing is None or pairing.failed_claims >= max_wrong_codes:
         raise NotFound("no device is waiting with this code (it may have expired: start pairing again)")
     device = Device(id=new_id(), household_id=owner.household_id, name=pairing.name, selected_owner_id=owner.id)
     session.add(device)
@@ -84,7 +109,7 @@ class ExchangeResult:
     token: str | None = None
 
 
-def exchange_pairing(session: Session, pairing_id: str) -> ExchangeResult:
+def exchange_pairing(session: Session, pairing_id: str, max_wrong_codes: int = MAX_WRONG_CODES) -> ExchangeResult:
     """The device polls with its pairing id; once claimed it gets its token, once."""
     pairing = session.get(DevicePairing, token_hash(pairing_id))
     if pairing is None:
@@ -93,6 +118,9 @@ def exchange_pairing(session: Session, pairing_id: str) -> ExchangeResult:
         if pairing.expires_at < utcnow():
             session.delete(pairing)
             raise NotFound("this pairing expired before an owner entered its code: start again")
+        if pairing.failed_claims >= max_wrong_codes:
+            session.delete(pairing)
+            raise NotFound("too many wrong codes were tried while this device waited: start pairing again")
         return ExchangeResult("waiting")
     device = session.get(Device, pairing.device_id)
     if device is None:  # unreachable while foreign keys hold: removing the device deletes the pairing

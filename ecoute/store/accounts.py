@@ -36,7 +36,7 @@ def create_owner(
         household_id=household.id,
         email=email.lower() if email else None,
         display_name=display_name,
-        password_hash=hash_password(settings, password) if password else None,
+        password_hash=hash_password(settings, password, (email or "", display_name)) if password else None,
         language=language,
         is_child=is_child,
     )

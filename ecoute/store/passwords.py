@@ -6,15 +6,18 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from ecoute.config import Settings
+from ecoute.store.password_policy import password_problem
 
 
 def hasher(settings: Settings) -> PasswordHasher:
     return PasswordHasher(time_cost=settings.server.argon2_time_cost, memory_cost=settings.server.argon2_memory_kib)
 
 
-def hash_password(settings: Settings, password: str) -> str:
-    if len(password) < 8:
-        raise ValueError("a password needs at least 8 characters")
+def hash_password(settings: Settings, password: str, user_inputs: tuple[str, ...] = ()) -> str:
+    """Refuses (ValueError with the reason) a password the policy calls weak, for anyone."""
+    problem = password_problem(password, user_inputs)
+    if problem:
+        raise ValueError(problem)
     return hasher(settings).hash(password)
 
 

@@ -2,7 +2,8 @@
 
 Contract (the device client is written against it; keep it stable):
 
-- ``POST /api/v1/devices/pair`` JSON ``{"name"}`` → 201 ``{"pairing_id", "code", "expires_in_s"}``;
+- ``POST /api/v1/devices/pair`` JSON ``{"name"}`` → 201 ``{"pairing_id", "code", "expires_in_s"}``
+  (429 with ``Retry-After`` when this address started too many, or too many are waiting);
   the device shows ``code`` and keeps ``pairing_id`` secret. Then JSON ``{"pairing_id"}`` →
   202 ``{"status": "waiting"}`` until an owner enters the code, then 200
   ``{"status": "paired", "device_id", "token"}`` (once).
@@ -25,6 +26,8 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 
 from ecoute.errors import BadInput, NotFound
 from ecoute.server.auth import current_device, db_session
+from ecoute.server.security.client import client_address
+from ecoute.server.security.throttle import Throttled, hashed
 from ecoute.services import devices as pairing
 from ecoute.services.ingest import UploadTooLarge, ingest_turn
 from ecoute.store.schema.owner import Device
@@ -38,15 +41,20 @@ class PairRequest(BaseModel):
 
 
 @router.post("/devices/pair")
-def pair(body: PairRequest, session: Session = Depends(db_session)) -> JSONResponse:
+def pair(body: PairRequest, request: Request, session: Session = Depends(db_session)) -> JSONResponse:
+    settings = request.app.state.settings
     if body.pairing_id:
-        result = pairing.exchange_pairing(session, body.pairing_id)
+        result = pairing.exchange_pairing(session, body.pairing_id, settings.server.pairing_max_wrong_codes)
         session.commit()
         if result.status == "waiting":
             return JSONResponse({"status": "waiting"}, status_code=202)
         return JSONResponse({"status": "paired", "device_id": result.device_id, "token": result.token})
     if body.name is None:
         raise BadInput("send {\"name\": …} to start pairing, or {\"pairing_id\": …} to collect the token")
+    # unauthenticated: limited per address, and few may wait at once (each is a code to guess)
+    request.app.state.throttles.pairing_start.take(hashed(client_address(request.scope, settings)))
+    if pairing.pending_count(session) >= settings.server.pairing_max_pending:
+        raise Throttled("too many devices are waiting to be paired", 60)
     pending = pairing.start_pairing(session, body.name)
     session.commit()
     return JSONResponse({"pairing_id": pending.pairing_id, "code": pending.code,

@@ -16,13 +16,14 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ecoute.errors import BadInput
+from ecoute.errors import BadInput, NotFound
 from ecoute.server.auth import current_owner, db_session, end_session, get_store, start_session
 from ecoute.server.pages import templates
+from ecoute.server.security.login import authenticate
+from ecoute.server.security.throttle import hashed
 from ecoute.services import devices as pairing
 from ecoute.services import recordings as rec
 from ecoute.services.privacy_actions import review_consent
-from ecoute.store.passwords import check_password
 from ecoute.store.schema.enums import LoginSubject, OwnerStatus
 from ecoute.store.schema.owner import Device, Owner
 from ecoute.store.schema.review import Staff
@@ -72,9 +73,10 @@ def login_form(request: Request, next: str = "") -> HTMLResponse:
 @router.post("/login")
 def login(request: Request, email: str = Form(""), password: str = Form(""), next: str = Form(""),
           session: Session = Depends(db_session)) -> Response:
-    settings = request.app.state.settings
     owner = session.execute(select(Owner).where(Owner.email == email.strip().lower())).scalar_one_or_none()
-    if owner is None or owner.status != OwnerStatus.ACTIVE or not check_password(settings, owner.password_hash, password):
+    stored = owner.password_hash if owner is not None else None
+    active = owner is not None and owner.status == OwnerStatus.ACTIVE
+    if not authenticate(request, LoginSubject.OWNER, email, stored, password, usable=active, session=session) or owner is None:
         return _login_page(request, LoginSubject.OWNER, "Wrong email or password.", 401, next)
     response = RedirectResponse(_safe_next(next, "/privacy"), status_code=303)
     start_session(session, response, LoginSubject.OWNER, owner.id)
@@ -82,7 +84,7 @@ def login(request: Request, email: str = Form(""), password: str = Form(""), nex
     return response
 
 
-@router.api_route("/logout", methods=["GET", "POST"], include_in_schema=False)
+@router.post("/logout", include_in_schema=False)
 def logout(request: Request, session: Session = Depends(db_session)) -> Response:
     response = RedirectResponse("/login", status_code=303)
     end_session(session, request, response, LoginSubject.OWNER)
@@ -98,9 +100,9 @@ def staff_login_form(request: Request, next: str = "") -> HTMLResponse:
 @router.post("/staff/login")
 def staff_login(request: Request, email: str = Form(""), password: str = Form(""), next: str = Form(""),
                 session: Session = Depends(db_session)) -> Response:
-    settings = request.app.state.settings
     staff = session.execute(select(Staff).where(Staff.email == email.strip().lower())).scalar_one_or_none()
-    if staff is None or not check_password(settings, staff.password_hash, password):
+    stored = staff.password_hash if staff is not None else None
+    if not authenticate(request, LoginSubject.STAFF, email, stored, password, session=session) or staff is None:
         return _login_page(request, LoginSubject.STAFF, "Wrong email or password.", 401, next)
     response = RedirectResponse(_safe_next(next, "/review"), status_code=303)
     start_session(session, response, LoginSubject.STAFF, staff.id)
@@ -108,7 +110,7 @@ def staff_login(request: Request, email: str = Form(""), password: str = Form(""
     return response
 
 
-@router.api_route("/staff/logout", methods=["GET", "POST"], include_in_schema=False)
+@router.post("/staff/logout", include_in_schema=False)
 def staff_logout(request: Request, session: Session = Depends(db_session)) -> Response:
     response = RedirectResponse("/staff/login", status_code=303)
     end_session(session, request, response, LoginSubject.STAFF)
@@ -208,8 +210,17 @@ def auto_delete(request: Request, choice: str = Form(""), days: str = Form(""),
 @router.post("/privacy/devices/pair")
 def pair_device(request: Request, code: str = Form(""), owner: Owner = Depends(current_owner),
                 session: Session = Depends(db_session)) -> Response:
-    device = pairing.claim_pairing(session, owner, code)
+    settings, claims, who = request.app.state.settings, request.app.state.throttles.pairing_claim, hashed(owner.id)
+    claims.take(who)  # wrong codes per owner: guessing another household's speaker stays hopeless
+    try:
+        device = pairing.claim_pairing(session, owner, code, settings.server.pairing_max_wrong_codes)
+    except NotFound:
+        session.rollback()
+        pairing.record_wrong_code(session)  # and per pairing: each waiting one is locked after a few
+        session.commit()
+        raise
     session.commit()
+    claims.clear(who)  # after the commit: SQLite allows one writer at a time
     return RedirectResponse(_notice(f"“{device.name}” joined your household."), status_code=303)
 
 

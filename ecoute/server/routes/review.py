@@ -30,6 +30,7 @@ from ecoute.review.listening import who_listened
 from ecoute.review.vocab import intent_names
 from ecoute.server.auth import current_owner, db_session, get_store, require_staff
 from ecoute.server.pages import templates
+from ecoute.server.security.login import authenticate
 from ecoute.store.schema.enums import REVIEW_ROLES, AnnotationKind, ConsentChannel, StaffRole
 from ecoute.store.schema.owner import Owner
 from ecoute.store.schema.review import Staff
@@ -476,10 +477,17 @@ def owner_review_page(
 @router.post("/privacy/review/opt-in")
 def owner_opt_in(
     request: Request,
+    password: str = Form(""),
     owner: Owner = Depends(current_owner),
     session: Session = Depends(db_session),
     store: Store = Depends(get_store),
 ) -> Response:
+    """Letting people listen needs the password again: a forgotten open session is not consent."""
+    if not authenticate(request, "owner", owner.email or "", owner.password_hash, password, session=session):
+        return templates.TemplateResponse(
+            request, "review/error.html",
+            {"message": "Wrong password: human review stays off.", "status": 403}, status_code=403)
+
     def work() -> Response:
         consent.opt_in(session, _vault(session, store), owner.id, ConsentChannel.WEB)
         return RedirectResponse("/privacy/review?notice=on", status_code=303)

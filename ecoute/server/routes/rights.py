@@ -3,7 +3,7 @@ officer's list of data-subject requests.
 
 Why re-authentication: an export is everything about a person in one file; a session
 cookie left on a shared computer must not be enough to take it. The owner re-enters their
-password, unless they entered it within :data:`~ecoute.server.auth.REAUTH_WINDOW`.
+password for every export (and to erase), throttled like a sign-in.
 
 Why the officer sees no content: the officer's job is to see that requests are honoured
 on time — kind, status, timing, counts. The page reads only ``dsr_requests`` and never
@@ -23,9 +23,9 @@ from sqlalchemy.orm import Session
 from ecoute.jobs import run_stage
 from ecoute.privacy.erasure import request_erasure
 from ecoute.privacy.export import archive_path, public_key_hex, request_export
-from ecoute.server.auth import REAUTH_WINDOW, current_owner, db_session, get_store, require_staff
+from ecoute.server.auth import current_owner, db_session, get_store, require_staff
 from ecoute.server.pages import templates
-from ecoute.store.passwords import check_password
+from ecoute.server.security.login import authenticate
 from ecoute.store.schema.base import utcnow
 from ecoute.store.schema.enums import REQUEST_IN_PROGRESS, RequestKind, RequestStatus, StaffRole
 from ecoute.store.schema.owner import DataSubjectRequest, Owner
@@ -37,11 +37,6 @@ router = APIRouter(tags=["rights"])
 
 
 # -- helpers ------------------------------------------------------------------------------
-
-def _fresh_login(request: Request) -> bool:
-    login = getattr(request.state, "login", None)
-    return login is not None and utcnow() - login.authenticated_at <= REAUTH_WINDOW
-
 
 def _enqueue(request: Request, stage: str, request_id: str) -> None:
     """Hand the stage to the job runner (committed first: the worker must see the row)."""
@@ -97,9 +92,8 @@ def _export_page(request: Request, session: Session, store: Store, owner: Owner,
                  notice: str = "", status: int = 200) -> HTMLResponse:
     exports = _my_requests(session, store, owner.id)
     return templates.TemplateResponse(request, "rights/export.html", {
-        "owner": owner, "exports": exports, "fresh": _fresh_login(request), "error": error, "notice": notice,
+        "owner": owner, "exports": exports, "error": error, "notice": notice,
         "busy": any(e["status"] in REQUEST_IN_PROGRESS for e in exports),
-        "window_min": int(REAUTH_WINDOW.total_seconds() // 60),
     }, status_code=status)
 
 
@@ -124,15 +118,13 @@ def export_requests_fragment(request: Request, owner: Owner = Depends(current_ow
 @router.post("/privacy/export")
 def export_request(request: Request, password: str = Form(""), owner: Owner = Depends(current_owner),
                    session: Session = Depends(db_session), store: Store = Depends(get_store)) -> Response:
-    settings = request.app.state.settings
-    if password:
-        if not check_password(settings, owner.password_hash, password):
-            return _export_page(request, session, store, owner, status=403,
-                                error="Wrong password: no export was requested.")
-        request.state.login.authenticated_at = utcnow()  # entering it counts as a fresh login
-    elif not _fresh_login(request):
+    if not password:
         return _export_page(request, session, store, owner, status=403,
                             error="Please enter your password to export your data.")
+    if not authenticate(request, "owner", owner.email or "", owner.password_hash, password, session=session):
+        return _export_page(request, session, store, owner, status=403,
+                            error="Wrong password: no export was requested.")
+    request.state.login.authenticated_at = utcnow()
     busy = session.execute(select(DataSubjectRequest.id).where(
         DataSubjectRequest.owner_id == owner.id, DataSubjectRequest.kind == RequestKind.EXPORT,
         DataSubjectRequest.status.in_(REQUEST_IN_PROGRESS))).first()
@@ -173,11 +165,10 @@ def export_public_key(request: Request) -> JSONResponse:
 def erase_account(request: Request, password: str = Form(""), confirm: str = Form(""),
                   owner: Owner = Depends(current_owner), session: Session = Depends(db_session),
                   store: Store = Depends(get_store)) -> Response:
-    settings = request.app.state.settings
     if confirm != "erase":
         return _export_page(request, session, store, owner, status=400,
                             error="Tick the box to confirm: erasing your account cannot be undone.")
-    if not check_password(settings, owner.password_hash, password):
+    if not authenticate(request, "owner", owner.email or "", owner.password_hash, password, session=session):
         return _export_page(request, session, store, owner, status=403,
                             error="Wrong password: your account was not erased.")
     owner_id = owner.id

@@ -5,6 +5,7 @@ from ecoute.store.schema import (  # noqa: F401
     datasets,
     owner,
     platform,
+    ratelimit,
     review,
     review_qc,  # noqa: F401
 )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ecoute.store.schema.base import Base, UTCDateTime, utcnow
@@ -27,6 +27,8 @@ class DevicePairing(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     #: Set when an owner claimed the code: the device row created in their household.
     device_id: Mapped[str | None] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"))
+    #: Wrong codes entered (by any owner) while this pairing waited; too many lock it (issue 12).
+    failed_claims: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 __all__ = ["DevicePairing"]
