@@ -121,6 +121,11 @@ class Settings:
     #: Sample rate of prepared review clips (Hz).
     review_audio_rate: int = 16000
 
+    # -- custody (issue 11) ---------------------------------------------------------------
+    #: Signed audit checkpoints (append-only JSON lines) kept outside the database; empty =
+    #: ``audit-checkpoints.jsonl`` in the key store directory (see store/checkpoints.py).
+    audit_checkpoint_log: str = ""
+
     @classmethod
     def load(cls, **overrides: Any) -> Settings:
         values: dict[str, Any] = {}
