@@ -252,3 +252,87 @@ def test_a_rolled_back_transaction_writes_no_checkpoint(sqlite_store: Store):
     with store.session() as session:  # a later commit without audit entries
         session.execute(select(AuditHead)).scalar_one()
     assert log_lines(store) == before and cli_verify(store)[0] == 0
+
+
+# -- officer exports: one entry per item opened, in the decrypt's transaction; failures too ----
+
+def _sealed_fields(store: Store, owner_id: str) -> list[tuple[str, str]]:
+    """(turn id, kind) of every sealed item of the owner's turns, in export order."""
+    from ecoute.store.schema.owner import Turn
+
+    with store.session() as session:
+        turns = session.execute(select(Turn).where(Turn.owner_id == owner_id)
+                                .order_by(Turn.created_at, Turn.id)).scalars().all()
+        return [(t.id, kind) for t in turns for kind, value in
+                (("audio", t.audio_blob), ("transcript", t.transcript_ct), ("answer", t.answer_ct),
+                 ("meta", t.meta_ct)) if value is not None]
+
+
+def _officer_entries(store: Store, owner_id: str) -> list:
+    with store.vault_session() as (_session, vault):
+        return [v for v in vault.audit_entries_for(owner_id) if v.role == "officer"]
+
+
+def test_an_officer_export_records_every_item_it_opens(store: Store, tmp_path: Path):
+    from test_rights_support import make_turn
+
+    from ecoute.privacy.export import export_owner
+
+    ana = make_owner(store)
+    for n in range(4):
+        make_turn(store, ana, n)
+    export_owner(store, ana, tmp_path / "ana.zip", actor=Actor("cli", "officer"))
+    entries_ = _officer_entries(store, ana)
+    opened = [(v.item_id, v.details["kind"]) for v in entries_ if v.action == "decrypt"]
+    assert opened == _sealed_fields(store, ana) and len(opened) == 16  # 4 turns x audio, transcript, answer, meta
+    assert all(v.purpose == "export" for v in entries_ if v.action == "decrypt")
+    assert [v.action for v in entries_][-1] == "export"  # and the one entry for the export itself
+    assert cli_verify(store)[0] == 0  # every one of them anchored
+
+
+def test_an_officer_export_killed_half_way_keeps_the_entries_of_what_it_opened(sqlite_store: Store, tmp_path: Path):
+    from test_rights_support import make_turn
+
+    from ecoute.privacy.export import export_owner
+
+    store = sqlite_store
+    ana = make_owner(store)
+    for n in range(5):
+        make_turn(store, ana, n)
+
+    def kill(point: str) -> None:
+        if point == "item:3":  # items 1-3 opened, 4-5 never
+            raise RuntimeError("the process died")
+
+    with pytest.raises(RuntimeError):
+        export_owner(store, ana, tmp_path / "ana.zip", actor=Actor("cli", "officer"), checkpoint=kill)
+    assert not (tmp_path / "ana.zip").exists()
+    entries_ = _officer_entries(store, ana)
+    opened = [(v.item_id, v.details["kind"]) for v in entries_ if v.action == "decrypt"]
+    assert opened == _sealed_fields(store, ana)[:12]  # exactly the items 1-3, none of 4-5
+    failed = [v for v in entries_ if v.action == "export"]
+    assert len(failed) == 1 and failed[0].purpose == "export failed"
+    last = entries(store)[-1]  # as stored (the owner's view shows only the kind)
+    assert (last["seq"], last["details"]) == (failed[0].seq, {"kind": "export", "outcome": "failed",
+                                                             "reason": "RuntimeError"})
+    assert cli_verify(store)[0] == 0
+
+
+def test_a_failed_owner_export_is_recorded_too(sqlite_store: Store, tmp_path: Path):
+    from test_rights_support import make_turn
+
+    from ecoute.privacy.export import ExportAborted, export_owner
+    from ecoute.store.schema.owner import Turn
+
+    store = sqlite_store
+    ana, ben = make_owner(store, "Ana"), make_owner(store, "Ben")
+    mine, theirs = make_turn(store, ana, 1), make_turn(store, ben, 2)
+    with store.session() as session:  # a forged row makes the export abort
+        session.get(Turn, mine).transcript_ct = session.get(Turn, theirs).transcript_ct
+    with pytest.raises(ExportAborted):
+        export_owner(store, ana, tmp_path / "x.zip")
+    with store.vault_session() as (_session, vault):
+        views = vault.audit_entries_for(ana)
+    assert [(v.role, v.action, v.purpose) for v in views] == [
+        ("owner", "export", "export failed")]  # the owner's own reads are not audited
+    assert entries(store)[-1]["details"] == {"kind": "export", "outcome": "failed", "reason": "ExportAborted"}
