@@ -336,3 +336,23 @@ def test_a_failed_owner_export_is_recorded_too(sqlite_store: Store, tmp_path: Pa
     assert [(v.role, v.action, v.purpose) for v in views] == [
         ("owner", "export", "export failed")]  # the owner's own reads are not audited
     assert entries(store)[-1]["details"] == {"kind": "export", "outcome": "failed", "reason": "ExportAborted"}
+
+
+def test_concurrent_writers_leave_one_ordered_log_covering_everything(store: Store):
+    """Threads committing audited work at once: checkpoints never go backwards, the last covers all."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    ana = make_owner(store)
+
+    def work(worker: int) -> None:
+        for n in range(8):
+            with store.vault_session() as (_session, vault):
+                vault.audit(Actor(f"rev{worker}", "reviewer"), action="decrypt", purpose="listen", owner_id=ana,
+                            item_id=f"t{worker}-{n}")
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(work, range(4)))
+    seqs = [json.loads(line)["seq"] for line in log_lines(store)]
+    assert seqs == sorted(set(seqs)) and seqs[-1] == 32
+    report = cli_json(store)
+    assert report["ok"] and report["entries"] == 32
