@@ -198,7 +198,7 @@ def verify_anchored(session: Session, keys: KeyProvider, checkpoint_log: Checkpo
         log_error = ("forged", f"checkpoint log FORGED: {err}")
     newest_seq = reader.checkpoints[-1].seq if reader.checkpoints else 0
     wanted = {c.seq for c in reader.checkpoints}
-    chain = audit.verify(session, keep=lambda seq: seq in wanted or seq > newest_seq)
+    chain = audit.verify(session, keep=None if log_error else (lambda seq: seq in wanted or seq > newest_seq))
     result = AnchoredResult(chain, checkpoint_log.location, checkpoints=reader.checkpoints)
     if not chain.ok:
         return _fail(result, "chain", f"audit chain BROKEN at entry {chain.bad_seq}: {chain.reason} "
