@@ -227,8 +227,10 @@ def verify_anchored(session: Session, keys: KeyProvider, checkpoint_log: Checkpo
         time.sleep(0.1)  # a checkpoint may be on its way for a commit that just landed
         try:
             reader.read()
-        except (CheckpointLogMissing, ForgedCheckpoint) as err:
-            return _fail(result, "forged" if isinstance(err, ForgedCheckpoint) else "missing", str(err))
+        except CheckpointLogMissing as err:
+            return _fail(result, "missing", str(err))
+        except ForgedCheckpoint as err:
+            return _fail(result, "forged", f"checkpoint log FORGED: {err}")
         rewritten = _first_mismatch(reader.checkpoints, chain.hashes)
         if rewritten:
             return _fail(result, "rewritten", *rewritten)
