@@ -154,6 +154,9 @@ class StoreSettings(_Group):
     #: Directory of extra hassil sentence files (<dir>/<lang>/*.yaml), e.g. accepted templates.
     extra_sentences_dir: str = ""
     key_provider: EngineName = "local-file"  # local-file (engines: ecoute.keys entry points)
+    #: Signed audit checkpoints (append-only JSON lines) kept outside the database; empty =
+    #: ``audit-checkpoints.jsonl`` in the key store directory (see store/checkpoints.py).
+    audit_checkpoint_log: str = ""
     blob_store: EngineName = "local"  # local | s3
     #: S3 blob store (blob_store = s3). Without credentials here, boto3 finds its own (AWS_*, profiles).
     s3_endpoint: str = ""

@@ -1,4 +1,4 @@
-"""Subcommands of the platform: serve, demo, audit verify, and household/owner/device admin.
+"""Subcommands of the platform: serve, demo, audit verify/anchor, and household/owner/device admin.
 
 See ecoute/cli/__init__.py for how they are registered. Heavy imports happen inside the commands.
 """
@@ -119,23 +119,71 @@ def demo(data_dir: Path | None = DataDir,
         store.close()
 
 
-audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
+audit_app = typer.Typer(help="The hash-chained audit log and its signed checkpoints.", no_args_is_help=True)
 
 
 @audit_app.command("verify")
-def audit_verify(data_dir: Path | None = DataDir) -> None:
-    """Walk the whole chain; exit 1 and name the first entry that was edited or removed."""
+def audit_verify(data_dir: Path | None = DataDir,
+                 as_json: bool = typer.Option(False, "--json", help="Print the result as JSON.")) -> None:
+    """Walk the whole chain and hold it against the signed checkpoints; exit 1 and name what is wrong.
+
+    Detects edited or removed entries, a chain rewritten by someone with SQL access, truncation,
+    a rollback to an older copy, a forged checkpoint line, and a missing or lagging checkpoint log.
+    """
+    import json
+
+    from ecoute.store.anchor import verify_anchored
+    from ecoute.store.checkpoints import open_checkpoint_log
+
+    store = _store(data_dir)
+    try:
+        with store.session() as session:
+            result = verify_anchored(session, store.keys, open_checkpoint_log(store.settings))
+    finally:
+        store.close()
+    newest = result.newest
+    if as_json:
+        typer.echo(json.dumps({
+            "ok": result.ok, "entries": result.chain.checked, "problem": result.problem or None,
+            "message": result.message or None, "first_seq": result.first_seq, "last_seq": result.last_seq,
+            "checkpoint_log": result.log, "checkpoints": len(result.checkpoints),
+            "newest_checkpoint": None if newest is None else {"seq": newest.seq, "head": newest.head,
+                                                              "at": newest.at, "key_id": newest.key_id},
+        }, indent=1, sort_keys=True))
+    elif not result.ok:
+        typer.echo(result.message, err=True)
+    else:
+        anchored = (f"; anchored by {len(result.checkpoints)} signed checkpoints, the newest at entry {newest.seq} "
+                    f"({newest.at}, key {newest.key_id}) in {result.log}") if newest else ""
+        typer.echo(f"audit chain intact: {result.chain.checked} entries verified{anchored}")
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@audit_app.command("anchor")
+def audit_anchor(data_dir: Path | None = DataDir) -> None:
+    """Start a new checkpoint log at the chain's current head (after an upgrade, or a lost log).
+
+    Refuses if a log exists or the chain does not verify. Entries before the new log's first
+    checkpoint are then only as trustworthy as the chain itself: check them before running this.
+    """
     from ecoute.store import audit
 
     store = _store(data_dir)
-    with store.session() as session:
-        result = audit.verify(session)
-    store.close()
-    if not result.ok:
-        typer.echo(f"audit chain BROKEN at entry {result.bad_seq}: {result.reason} "
-                   f"({result.checked} entries verified before it)", err=True)
-        raise typer.Exit(1)
-    typer.echo(f"audit chain intact: {result.checked} entries verified")
+    try:
+        if store.checkpoints is None or store.checkpoints.log.exists():
+            raise BadInput("a checkpoint log exists already; `ecoute audit verify` checks against it")
+        with store.session() as session:
+            chain = audit.verify(session)
+        if not chain.ok:
+            typer.echo(f"audit chain BROKEN at entry {chain.bad_seq}: {chain.reason}; not anchoring it", err=True)
+            raise typer.Exit(1)
+        first = store.checkpoints.start(at_head=True)
+    finally:
+        store.close()
+    if first is None:
+        raise BadInput("a checkpoint log was created meanwhile; `ecoute audit verify` checks against it")
+    typer.echo(f"checkpoint log started at entry {first.seq} in {store.checkpoints.log.location}")
 
 
 household_app = typer.Typer(help="Households (operator).", no_args_is_help=True)

@@ -46,7 +46,7 @@ from ecoute.store.schema.owner import Consent, DataSubjectRequest, Owner, Partne
 from ecoute.store.schema.review import Annotation
 from ecoute.store.store import Store
 from ecoute.store.taskseal import open_for_task
-from ecoute.store.vault import Actor, Vault
+from ecoute.store.vault import Actor, KeyDestroyed, Vault
 
 FORMAT = "ecoute-export/1"
 INDEX = "index.json"
@@ -147,6 +147,11 @@ def _iso(at: datetime | None) -> str | None:
     return at.isoformat(timespec="seconds") if at else None
 
 
+def _reader(owner_id: str, by: Actor) -> Actor:
+    """Who opens the items: the owner for their own export; anyone else (an officer) as themselves."""
+    return Actor.owner(owner_id) if by.role == "owner" else by
+
+
 def _open_optional(vault: Vault, owner_id: str, item_id: str, kind: str, ct: bytes | None,
                    me: Actor) -> bytes | None:
     """An optional sealed column (a turn's transcript, answer, meta): None stays None."""
@@ -154,11 +159,16 @@ def _open_optional(vault: Vault, owner_id: str, item_id: str, kind: str, ct: byt
 
 
 def _open(vault: Vault, owner_id: str, item_id: str, kind: str, ct: bytes, me: Actor) -> bytes:
+    """Open one item. Read by anyone but the owner, the decrypt's audit entry commits right here,
+    in the decrypt's own transaction, before the plaintext is used: a later failure cannot erase it."""
     try:
-        return vault.open(owner_id, item_id, kind, ct, actor=me, purpose="export")
+        plaintext = vault.open(owner_id, item_id, kind, ct, actor=me, purpose="export")
     except crypto.DecryptionError as err:
         raise ExportAborted(f"{kind} of item {item_id} does not authenticate with this owner's key ({err}); "
                             "the export was aborted and nothing was written") from None
+    if me.role != "owner":
+        vault.session.commit()
+    return plaintext
 
 
 def _turn_batches(store: Store, owner_id: str) -> Iterator[list[Turn]]:
@@ -177,9 +187,9 @@ def _turn_batches(store: Store, owner_id: str) -> Iterator[list[Turn]]:
 
 
 def _write_recordings(store: Store, w: _Writer, owner_id: str, spool: IO[bytes], progress: Progress,
-                      checkpoint: Checkpoint) -> dict:
+                      checkpoint: Checkpoint, by: Actor) -> dict:
     """Every turn: audio to recordings/, text fields to the spool (one JSON line each)."""
-    me = Actor.owner(owner_id)
+    me = _reader(owner_id, by)
     with store.session() as session:
         total = session.query(Turn).filter(Turn.owner_id == owner_id).count()
     done, counts = 0, {"turns": 0, "recordings": 0, "false_activations": 0}
@@ -218,6 +228,7 @@ def _write_recordings(store: Store, w: _Writer, owner_id: str, spool: IO[bytes],
                 counts["turns"] += 1
                 counts["false_activations"] += int(turn.false_activation)
                 done += 1
+                checkpoint(f"item:{done}")
             session.rollback()  # reads only (owner reading their own content is not audited)
         progress(done, total)
         checkpoint(f"batch:{done}")
@@ -239,12 +250,12 @@ def _spooled_json_array(spool: IO[bytes]) -> Iterator[bytes]:
     yield b"\n]\n"
 
 
-def _annotations(session: Session, vault: Vault, owner_id: str, turn_by_tag: Callable[[str], str | None]) -> list:
+def _annotations(session: Session, vault: Vault, owner_id: str, turn_by_tag: Callable[[str], str | None],
+                 me: Actor) -> list:
     """Review work derived from the owner's recordings, opened via the task keys in their links."""
-    me = Actor.owner(owner_id)
     out = []
     for link in session.execute(select(ReviewLink).where(ReviewLink.owner_id == owner_id)
-                                .order_by(ReviewLink.created_at, ReviewLink.task_id)).scalars():
+                                .order_by(ReviewLink.created_at, ReviewLink.task_id)).scalars().all():
         task_key = _open(vault, owner_id, link.task_id, "task-key", link.wrapped_task_key, me)
         notes = session.execute(select(Annotation).where(Annotation.task_id == link.task_id)
                                 .order_by(Annotation.created_at, Annotation.id)).scalars().all()
@@ -263,8 +274,8 @@ def _annotations(session: Session, vault: Vault, owner_id: str, turn_by_tag: Cal
     return out
 
 
-def _owner_files(store: Store, w: _Writer, owner_id: str, turn_ids: list[str]) -> dict:
-    me = Actor.owner(owner_id)
+def _owner_files(store: Store, w: _Writer, owner_id: str, turn_ids: list[str], by: Actor) -> dict:
+    me = _reader(owner_id, by)
     with store.vault_session() as (session, vault):
         owner = session.get(Owner, owner_id)
         if owner is None:
@@ -280,7 +291,7 @@ def _owner_files(store: Store, w: _Writer, owner_id: str, turn_ids: list[str]) -
         w.write("consents.json", _json(consents))
         handoffs = []
         for h in session.execute(select(PartnerHandoff).where(PartnerHandoff.owner_id == owner_id)
-                                 .order_by(PartnerHandoff.created_at, PartnerHandoff.id)).scalars():
+                                 .order_by(PartnerHandoff.created_at, PartnerHandoff.id)).scalars().all():
             raw = _open(vault, owner_id, h.id, "handoff", h.payload_ct, me)
             try:
                 payload: object = json.loads(raw)
@@ -290,7 +301,7 @@ def _owner_files(store: Store, w: _Writer, owner_id: str, turn_ids: list[str]) -
                              "payload": payload})
         w.write("partner_handoffs.json", _json(handoffs))
         tags = {vault.item_tag(owner_id, t): t for t in turn_ids}
-        notes = _annotations(session, vault, owner_id, tags.get)
+        notes = _annotations(session, vault, owner_id, tags.get, me)
         w.write("review_annotations.json", _json(notes))
         audit_rows = [{"seq": v.seq, "at": _iso(v.at), "role": v.role, "action": v.action, "purpose": v.purpose,
                        "item": v.item_id, "details": v.details} for v in vault.audit_entries_for(owner_id)]
@@ -313,8 +324,12 @@ def _html(w: _Writer, spool: IO[bytes], index: dict, settings: dict) -> None:
 
 
 def build_archive(store: Store, owner_id: str, dest: Path, *, request_id: str = "",
-                  progress: Progress = _nothing, checkpoint: Checkpoint = _nothing) -> dict:
-    """Write the signed archive of ``owner_id`` to ``dest`` atomically; return its index summary."""
+                  progress: Progress = _nothing, checkpoint: Checkpoint = _nothing, by: Actor | None = None) -> dict:
+    """Write the signed archive of ``owner_id`` to ``dest`` atomically; return its index summary.
+
+    ``by``: who asked (default the owner); anyone else has every item they open audited.
+    """
+    by = by or Actor.owner(owner_id)
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".partial")
     tmp = Path(tmp_name)
@@ -322,11 +337,11 @@ def build_archive(store: Store, owner_id: str, dest: Path, *, request_id: str = 
         with os.fdopen(fd, "wb") as raw, zipfile.ZipFile(raw, "w", allowZip64=True) as zf, \
                 tempfile.TemporaryFile() as spool:
             w = _Writer(zf)
-            counts = _write_recordings(store, w, owner_id, spool, progress, checkpoint)
+            counts = _write_recordings(store, w, owner_id, spool, progress, checkpoint, by)
             w.write_stream("turns.json", _spooled_json_array(spool))
             spool.seek(0)
             turn_ids = [json.loads(line)["id"] for line in spool]
-            extra = _owner_files(store, w, owner_id, turn_ids)
+            extra = _owner_files(store, w, owner_id, turn_ids, by)
             settings = extra.pop("settings")
             checkpoint("files-written")
             index = {"format": FORMAT, "owner": owner_id, "request": request_id,
@@ -387,14 +402,15 @@ def run_export(store: Store, request_id: str, *, dest: Path | None = None, progr
         stale.unlink(missing_ok=True)
     try:
         summary = build_archive(store, owner_id, target, request_id=request_id, progress=progress,
-                                checkpoint=checkpoint)
+                                checkpoint=checkpoint, by=by)
     except BaseException as err:
-        with store.session() as session:
+        with store.vault_session() as (session, vault):  # its own short transaction: the export's rolled back
             failed = session.get(DataSubjectRequest, request_id)
             if failed is not None:  # the original error is what the caller must see
                 failed.status = RequestStatus.FAILED
                 failed.completed_at = utcnow()
                 failed.error = f"{type(err).__name__}: {err}"[:500]
+            _audit_failure(vault, by, owner_id, type(err).__name__)
         raise
     with store.vault_session() as (session, vault):
         request = load_request(session, request_id)
@@ -404,6 +420,7 @@ def run_export(store: Store, request_id: str, *, dest: Path | None = None, progr
             target.unlink(missing_ok=True)
             request.status, request.completed_at = RequestStatus.FAILED, utcnow()
             request.error = "the account was erased while the export was being built"
+            _audit_failure(vault, by, owner_id, "erased meanwhile")
             return {}
         request.status = RequestStatus.DONE
         request.completed_at = utcnow()
@@ -417,6 +434,15 @@ def run_export(store: Store, request_id: str, *, dest: Path | None = None, progr
         purpose = "owner exported their data" if by.role == ActorRole.OWNER else "data-subject access request, exported"
         vault.audit(by, action="export", purpose=purpose, owner_id=owner_id, details={"kind": "export"})
         return receipt
+
+
+def _audit_failure(vault: Vault, by: Actor, owner_id: str, reason: str) -> None:
+    """A failed export is in the audit log too (about the owner while their key exists)."""
+    details = {"kind": "export", "outcome": "failed", "reason": reason}
+    try:
+        vault.audit(by, action="export", purpose="export failed", owner_id=owner_id, details=details)
+    except KeyDestroyed:  # erased: nothing may name them any more
+        vault.audit(by, action="export", purpose="export failed", details=details)
 
 
 def _recorded(store: Store, request_id: str, progress: Progress, every_s: float = 1.0) -> Progress:

@@ -4,13 +4,18 @@ Each entry's hash covers the previous hash and the entry as stored (owner fields
 so the chain still verifies after an owner is erased while nothing about them can be read.
 Appends are serialised by updating the single ``audit_head`` row first (a row lock on
 PostgreSQL, the write lock on SQLite), so concurrent writers can never fork the chain.
+
+The chain alone only proves the log is self-consistent: whoever can write SQL can re-chain
+it. Signed checkpoints outside the database (``store/anchor.py``) pin its heads; ``append``
+marks the session (:data:`APPENDED`) so a checkpoint is written once the entry commits.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -20,6 +25,8 @@ from ecoute.store.schema.base import utcnow
 from ecoute.store.schema.owner import AuditEntry, AuditHead
 
 GENESIS = "0" * 64
+#: ``session.info`` key set by :func:`append`: the commit must be followed by a checkpoint.
+APPENDED = "ecoute.audit.appended"
 
 
 def _canonical(entry: AuditEntry) -> bytes:
@@ -72,6 +79,7 @@ def append(
     head.last_hash = entry.entry_hash
     session.add(entry)
     session.flush()
+    session.info[APPENDED] = True
     return entry
 
 
@@ -81,10 +89,18 @@ class VerifyResult:
     checked: int
     bad_seq: int | None = None
     reason: str = ""
+    #: Hash of the last entry walked (the chain's head when ``ok``).
+    head: str = GENESIS
+    #: ``entry_hash`` of the entries ``keep`` asked for (seq 0: the genesis hash).
+    hashes: dict[int, str] = field(default_factory=dict)
 
 
-def verify(session: Session, batch: int = 5000) -> VerifyResult:
-    """Walk the chain from the start; any edited, removed or inserted entry breaks it."""
+def verify(session: Session, batch: int = 5000, keep: Callable[[int], bool] | None = None) -> VerifyResult:
+    """Walk the chain from the start; any edited, removed or inserted entry breaks it.
+
+    ``keep(seq)`` picks entries whose hash is returned in ``hashes`` (checkpoint comparison).
+    """
+    hashes = {0: GENESIS}
     prev = GENESIS
     expected_seq = 1
     checked = 0
@@ -96,21 +112,52 @@ def verify(session: Session, batch: int = 5000) -> VerifyResult:
         if not rows:
             break
         for entry in rows:
-            if entry.seq != expected_seq:
-                return VerifyResult(False, checked, expected_seq, f"entry {expected_seq} is missing")
-            if entry.prev_hash != prev:
-                return VerifyResult(False, checked, entry.seq, "previous-hash link broken")
-            if entry_hash(prev, entry) != entry.entry_hash:
-                return VerifyResult(False, checked, entry.seq, "entry content does not match its hash")
+            problem = _link_problem(entry, expected_seq, prev)
+            if problem:
+                return VerifyResult(False, checked, expected_seq, problem, prev, hashes)
             prev = entry.entry_hash
+            if keep is not None and keep(entry.seq):
+                hashes[entry.seq] = prev
             expected_seq += 1
             checked += 1
             last_seq = entry.seq
         session.expunge_all()
     head = session.get(AuditHead, 1)
     if head is not None and (head.seq != checked or head.last_hash != prev):
-        return VerifyResult(False, checked, checked + 1, "entries removed from the end of the chain")
-    return VerifyResult(True, checked)
+        return VerifyResult(False, checked, checked + 1, "entries removed from the end of the chain", prev, hashes)
+    return VerifyResult(True, checked, head=prev, hashes=hashes)
+
+
+def _link_problem(entry: AuditEntry, expected_seq: int, prev: str) -> str:
+    """Why ``entry`` does not follow ``prev`` as entry ``expected_seq`` ("" if it does)."""
+    if entry.seq != expected_seq:
+        return f"entry {expected_seq} is missing"
+    if entry.prev_hash != prev:
+        return "previous-hash link broken"
+    if entry_hash(prev, entry) != entry.entry_hash:
+        return "entry content does not match its hash"
+    return ""
+
+
+def extension_problem(session: Session, from_seq: int, from_hash: str, to_seq: int, to_hash: str) -> str:
+    """Why entries ``from_seq+1 .. to_seq`` do not extend the head ``from_hash`` to ``to_hash``.
+
+    The checkpoint writer checks this before signing a new head, so a chain rewritten
+    below the last checkpoint is never anchored ("" when the extension is sound).
+    """
+    prev, expected = from_hash, from_seq + 1
+    rows = session.execute(select(AuditEntry).where(AuditEntry.seq > from_seq, AuditEntry.seq <= to_seq)
+                           .order_by(AuditEntry.seq)).scalars()
+    for entry in rows:
+        problem = _link_problem(entry, expected, prev)
+        if problem:
+            return f"entry {expected}: {problem}"
+        prev, expected = entry.entry_hash, expected + 1
+    if expected != to_seq + 1:
+        return f"entry {expected} is missing"
+    if prev != to_hash:
+        return "the recorded head is not the hash of the last entry"
+    return ""
 
 
 def entries_with_tag(session: Session, owner_tag: str) -> list[AuditEntry]:

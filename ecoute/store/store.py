@@ -15,7 +15,9 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from ecoute.config import Settings
+from ecoute.store.anchor import CheckpointWriter
 from ecoute.store.blobs import BlobStore, get_blob_store
+from ecoute.store.checkpoints import open_checkpoint_log
 from ecoute.store.db import open_engine, session_factory
 from ecoute.store.keys import KeyProvider, get_key_provider
 from ecoute.store.permissions import make_private_dir, private_umask
@@ -29,13 +31,20 @@ class Store:
     sessions: sessionmaker[Session]
     keys: KeyProvider
     blobs: BlobStore
+    #: Signs the audit chain's head into the checkpoint log after every audited commit.
+    checkpoints: CheckpointWriter | None = None
 
     @classmethod
     def open(cls, settings: Settings, *, run_migrations: bool = True) -> Store:
         private_umask()  # the database, its -wal/-shm, blobs and keys are created 0600 (dirs 0700)
         make_private_dir(settings.store.data_dir)
         engine = open_engine(settings.store.db_url, run_migrations=run_migrations)
-        return cls(settings, engine, session_factory(engine), get_key_provider(settings), get_blob_store(settings))
+        keys = get_key_provider(settings)
+        sessions = session_factory(engine)
+        checkpoints = CheckpointWriter(engine, keys, open_checkpoint_log(settings))
+        checkpoints.start()  # a new store's log begins at the empty chain; a lost one is not re-created
+        checkpoints.attach(sessions)
+        return cls(settings, engine, sessions, keys, get_blob_store(settings), checkpoints)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
