@@ -15,8 +15,9 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from ecoute.config import Settings
+from ecoute.store import reviewrefs
 from ecoute.store.blobs import BlobStore, get_blob_store
-from ecoute.store.db import open_engine, session_factory
+from ecoute.store.db import immediate_session_factory, open_engine, session_factory
 from ecoute.store.keys import KeyProvider, get_key_provider
 from ecoute.store.vault import Vault
 
@@ -33,12 +34,19 @@ class Store:
     def open(cls, settings: Settings, *, run_migrations: bool = True) -> Store:
         settings.store.data_dir.mkdir(parents=True, exist_ok=True)
         engine = open_engine(settings.store.db_url, run_migrations=run_migrations)
-        return cls(settings, engine, session_factory(engine), get_key_provider(settings), get_blob_store(settings))
+        keys = get_key_provider(settings)
+        if run_migrations:
+            reviewrefs.backfill(engine, keys)  # rows from before revision 0007 need the key provider
+        return cls(settings, engine, session_factory(engine), keys, get_blob_store(settings))
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A transaction: committed when the block ends, rolled back if it raises."""
-        session = self.sessions()
+    def session(self, *, immediate: bool = False) -> Iterator[Session]:
+        """A transaction: committed when the block ends, rolled back if it raises.
+
+        ``immediate``: on SQLite the transaction begins with ``BEGIN IMMEDIATE`` (a
+        check-then-insert that must not be overtaken by another writer).
+        """
+        session = immediate_session_factory(self.engine)() if immediate else self.sessions()
         try:
             yield session
             session.commit()
@@ -49,8 +57,8 @@ class Store:
             session.close()
 
     @contextmanager
-    def vault_session(self) -> Iterator[tuple[Session, Vault]]:
-        with self.session() as session:
+    def vault_session(self, *, immediate: bool = False) -> Iterator[tuple[Session, Vault]]:
+        with self.session(immediate=immediate) as session:
             yield session, Vault(session, self.keys, self.blobs)
 
     def close(self) -> None:
