@@ -8,14 +8,14 @@ or rolls back together with the work it was for.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from ecoute.config import Settings
-from ecoute.store import reviewrefs
+from ecoute.store import reviewrefs, zones
 from ecoute.store.blobs import BlobStore, get_blob_store
 from ecoute.store.db import immediate_session_factory, open_engine, session_factory
 from ecoute.store.keys import KeyProvider, get_key_provider
@@ -37,6 +37,7 @@ class Store:
         keys = get_key_provider(settings)
         if run_migrations:
             reviewrefs.backfill(engine, keys)  # rows from before revision 0007 need the key provider
+            zones.ensure_review_role(engine)  # PostgreSQL: the review zone's own database role
         return cls(settings, engine, session_factory(engine), keys, get_blob_store(settings))
 
     @contextmanager
@@ -60,6 +61,11 @@ class Store:
     def vault_session(self, *, immediate: bool = False) -> Iterator[tuple[Session, Vault]]:
         with self.session(immediate=immediate) as session:
             yield session, Vault(session, self.keys, self.blobs)
+
+    def review_session(self) -> AbstractContextManager[Session]:
+        """A review-workstation transaction: on PostgreSQL it runs as the review role, which
+        has no privilege on any owner-zone table (``store/zones.py``)."""
+        return zones.review_zone_session(self.engine)
 
     def close(self) -> None:
         self.engine.dispose()
