@@ -23,6 +23,7 @@ from ecoute.review.assignment import next_task, stream_clip
 from ecoute.review.errors import TaskGone
 from ecoute.review.sampling import consider_turn
 from ecoute.review.tasks import PREPARATION_PAUSES, prepare_sample, safe_slots
+from ecoute.store import reviewrefs
 from ecoute.store.schema.owner import Consent, ReviewLink, Turn
 from ecoute.store.schema.review import ReviewTask, Staff
 from ecoute.store.schema.review_qc import ReviewSample
@@ -296,6 +297,19 @@ def test_sql_read_access_alone_cannot_map_a_task_to_an_owner_or_turn(store: Stor
             for column in raw.execute(text(f"SELECT * FROM {table}")).keys():
                 values = set(raw.execute(text(f"SELECT {column} FROM {table}")).scalars())
                 assert not values & (owner_ids | turn_ids), (table, column)
+
+
+def test_distinct_owner_count_from_tags_equals_the_count_of_owners(store: Store):
+    """k-anonymity support is counted from the keyed tags: same number as distinct owners."""
+    tasks, owners = [], []
+    for name in ("Ana", "Ben"):
+        owner, dev = add_owner(store, name=name)
+        owners.append(owner)
+        tasks += [add_task(store, owner, add_turn(store, owner, dev, text=f"turn on light {i}")) for i in range(2)]
+    with store.session() as session:
+        assert reviewrefs.distinct_owners(session, tasks) == 2
+        assert reviewrefs.distinct_owners(session, tasks[:2]) == 1
+        assert reviewrefs.distinct_owners(session, []) == 0
 
 
 def test_escalation_reasons_and_lead_notes_are_sealed(store: Store):

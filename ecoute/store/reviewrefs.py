@@ -14,7 +14,7 @@ owner's DEK is destroyed, so erasure still finds what to remove.
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, inspect, text, update
+from sqlalchemy import Engine, inspect, select, text, update
 from sqlalchemy.orm import Session
 
 from ecoute.store import crypto
@@ -45,6 +45,17 @@ def seal_ref(keys: KeyProvider, table: str, kind: str, value: str) -> bytes:
 
 def open_ref(keys: KeyProvider, table: str, kind: str, sealed: bytes) -> str:
     return crypto.open_sealed(_ref_key(keys), sealed, crypto.aad_for("review-ref", table, kind)).decode()
+
+
+def distinct_owners(session: Session, task_ids: list[str]) -> int:
+    """How many distinct owners these review tasks come from (k-anonymity support), counted
+    by keyed owner tag: the same count as distinct owner ids, without knowing any of them."""
+    tags: set[str] = set()
+    ids = sorted(set(task_ids))
+    for i in range(0, len(ids), 500):
+        tags.update(session.execute(
+            select(ReviewLink.owner_tag).where(ReviewLink.task_id.in_(ids[i : i + 500]))).scalars())
+    return len(tags)
 
 
 def mark_review_links_inactive(session: Session, keys: KeyProvider, owner_id: str) -> int:
