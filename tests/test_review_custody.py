@@ -22,10 +22,10 @@ from ecoute.review import annotate, consent, lead
 from ecoute.review.assignment import next_task, stream_clip
 from ecoute.review.errors import TaskGone
 from ecoute.review.sampling import consider_turn
-from ecoute.review.tasks import PREPARATION_PAUSES, prepare_sample, safe_slots
+from ecoute.review.tasks import PREPARATION_PAUSES, prepare_sample, safe_slots, task_key
 from ecoute.store import reviewrefs
 from ecoute.store.schema.owner import Consent, ReviewLink, Turn
-from ecoute.store.schema.review import ReviewTask, Staff
+from ecoute.store.schema.review import Annotation, ReviewTask, Staff
 from ecoute.store.schema.review_qc import ReviewSample
 from ecoute.store.store import Store
 from ecoute.store.vault import Actor
@@ -340,7 +340,11 @@ def test_legacy_rows_are_converted_when_the_store_opens(settings):
     ana, dev = add_owner(store)
     turn = add_turn(store, ana, dev)
     task_id = add_task(store, ana, turn)
+    reviewer = add_staff(store, "old@review.example")
     with store.engine.begin() as conn:  # as an old version would have written them
+        conn.execute(text("INSERT INTO annotations (id, task_id, reviewer_id, kind, reason, created_at) "
+                          "VALUES ('a1', :t, :r, 'escalate', 'Quokka is upset', '2026-11-24 19:42:17')"),
+                     {"t": task_id, "r": reviewer})
         conn.execute(text("UPDATE review_links SET owner_id = :o, owner_tag = NULL, owner_ref_ct = NULL"), {"o": ana})
         conn.execute(text("INSERT INTO review_samples (owner_id, turn_id, language, sampled_at, boosted, status) "
                           "VALUES (:o, :t, 'en', '2026-11-24 19:42:17', 0, 'task')"), {"o": ana, "t": turn})
@@ -352,9 +356,13 @@ def test_legacy_rows_are_converted_when_the_store_opens(settings):
                 for row in raw.execute(text(f"SELECT * FROM {table}")).mappings():
                     assert ana not in repr(dict(row)) and turn not in repr(dict(row))
                     assert row["owner_tag"] is not None
+            (reason, sealed) = raw.execute(text("SELECT reason, reason_ct FROM annotations")).one()
+            assert reason is None and b"Quokka" not in bytes(sealed)
         with store.vault_session() as (session, vault):  # and the task is still reachable by the broker
             staff = session.get(Staff, add_staff(store, "rev@review.example"))
             assert next_task(session, vault, store.settings, staff, rng=NO_GOLD).id == task_id
+            key = task_key(session, vault, session.get(ReviewTask, task_id), actor=Actor.system("t"), purpose="t")
+            assert annotate.open_reason(key, session.get(Annotation, "a1")) == "Quokka is upset"
     finally:
         store.close()
 

@@ -14,10 +14,10 @@ owner's DEK is destroyed, so erasure still finds what to remove.
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, inspect, select, text, update
+from sqlalchemy import Connection, Engine, inspect, select, text, update
 from sqlalchemy.orm import Session
 
-from ecoute.store import crypto
+from ecoute.store import crypto, taskseal
 from ecoute.store.keys import KeyProvider
 from ecoute.store.schema.owner import ReviewLink
 
@@ -102,3 +102,41 @@ def backfill(engine: Engine, keys: KeyProvider) -> int:
                     "tref": seal_ref(keys, "review_samples", "turn", turn_id) if turn_id else None, "id": sample_id})
             converted += len(rows)
     return converted
+
+
+def seal_legacy_reasons(engine: Engine, keys: KeyProvider) -> int:
+    """Seal escalation reasons and lead notes stored in the clear before revision 0007.
+
+    Each is sealed with its task's key (gold key, or the task key unwrapped with the owner's
+    DEK); a reason whose key is gone (owner erased) can never be sealed, so it is dropped.
+    Sealing writes and reads nothing of the owner, so it is not an audited access.
+    """
+    with engine.begin() as conn:
+        rows = conn.execute(text(
+            "SELECT id, task_id, reason FROM annotations WHERE reason IS NOT NULL AND reason_ct IS NULL"
+        )).all()
+        for ann_id, task_id, reason in rows:
+            key = _task_key_for_migration(conn, keys, task_id)
+            sealed = taskseal.seal_for_task(key, task_id, f"reason:{ann_id}", reason.encode()) if key else None
+            conn.execute(text("UPDATE annotations SET reason_ct = :ct, reason = NULL WHERE id = :id"),
+                         {"ct": sealed, "id": ann_id})
+    return len(rows)
+
+
+def _task_key_for_migration(conn: Connection, keys: KeyProvider, task_id: str) -> bytes | None:
+    gold = conn.execute(text("SELECT task_key FROM gold_task_keys WHERE task_id = :t"), {"t": task_id}).first()
+    if gold is not None:
+        return bytes(gold[0])
+    link = conn.execute(text("SELECT owner_ref_ct, wrapped_task_key FROM review_links WHERE task_id = :t"),
+                        {"t": task_id}).first()
+    if link is None or link[0] is None:
+        return None
+    owner_id = open_ref(keys, "review_links", "owner", bytes(link[0]))
+    owner = conn.execute(text("SELECT wrapped_dek FROM owners WHERE id = :o"), {"o": owner_id}).first()
+    if owner is None or owner[0] is None:
+        return None
+    try:
+        dek = keys.unwrap(bytes(owner[0]), owner_id)
+        return crypto.open_sealed(dek, bytes(link[1]), crypto.aad_for(owner_id, task_id, "task-key"))
+    except crypto.DecryptionError:
+        return None

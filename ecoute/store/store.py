@@ -37,6 +37,7 @@ class Store:
         keys = get_key_provider(settings)
         if run_migrations:
             reviewrefs.backfill(engine, keys)  # rows from before revision 0007 need the key provider
+            reviewrefs.seal_legacy_reasons(engine, keys)
             zones.ensure_review_role(engine)  # PostgreSQL: the review zone's own database role
         return cls(settings, engine, session_factory(engine), keys, get_blob_store(settings))
 
