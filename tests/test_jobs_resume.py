@@ -5,6 +5,7 @@ from __future__ import annotations
 from test_platform_support import add_turn, household
 
 from ecoute.jobs import InlineJobRunner
+from ecoute.review.tasks import new_sample
 from ecoute.store.schema.owner import Turn
 from ecoute.store.schema.review_qc import ReviewSample
 from ecoute.store.store import Store
@@ -16,7 +17,7 @@ def test_runner_resumes_an_interrupted_preparation(sqlite_store: Store):
     turn_id = add_turn(store, alice, "turn left half prepared")
     with store.session() as session:
         session.get(Turn, turn_id).review_considered = True  # the sampling decision was taken…
-        sample = ReviewSample(owner_id=alice, turn_id=turn_id, language="en", status="preparing")
+        sample = new_sample(store.keys, owner_id=alice, turn_id=turn_id, language="en", status="preparing")
         session.add(sample)  # …but the process died while preparing the clip
         session.flush()
         sample_id = sample.id

@@ -16,7 +16,8 @@ from ecoute.review.assignment import next_task, stream_clip
 from ecoute.review.errors import AlreadySubmitted, CapReached, InvalidAnnotation, NotYours, TaskGone
 from ecoute.review.listening import who_listened
 from ecoute.review.purge import remove_tasks_for_turns
-from ecoute.store import audit
+from ecoute.review.tasks import link_owner
+from ecoute.store import audit, reviewrefs
 from ecoute.store.schema.owner import AuditEntry, Consent, ReviewerExposure, ReviewLink
 from ecoute.store.schema.review import Annotation, ReviewTask, Staff
 from ecoute.store.store import Store
@@ -72,10 +73,12 @@ def test_task_content_is_sealed_and_link_lives_in_owner_zone(sqlite_store: Store
         for table in ("review_tasks", "review_links"):
             for row in session.execute(text(f"SELECT * FROM {table}")):
                 assert "Zebulon" not in repr(row) and "<PERSON>" not in repr(row)
-                assert owner not in repr(row) or table == "review_links"
+                # issue 11: the link names its owner only by a keyed tag and a sealed id
+                assert owner not in repr(row)
                 assert turn not in repr(row)
         link = session.get(ReviewLink, task_id)
-        assert link.owner_id == owner and link.turn_tag != turn
+        assert link.owner_tag == reviewrefs.owner_tag(store.keys, owner) != owner and link.turn_tag != turn
+        assert link_owner(store.keys, link) == owner  # only with the key provider
 
 
 def test_assignment_languages_spacing_and_broker_audit(store: Store):

@@ -27,7 +27,7 @@ from test_rights_support import (
 from ecoute.config import Settings
 from ecoute.privacy.erasure import STEPS, erase_owner, request_erasure, resume_erasures, run_erasure
 from ecoute.privacy.export import export_owner
-from ecoute.store import audit
+from ecoute.store import audit, reviewrefs
 from ecoute.store.schema.datasets import DatasetVersion
 from ecoute.store.schema.owner import (
     DataSubjectRequest,
@@ -73,7 +73,7 @@ def test_erasure_removes_everything_and_gives_a_receipt(store: Store, tmp_path):
     export_owner(store, ana, tmp_path / "before.zip")
     dek = capture_dek(store, ana)
     with store.session() as session:
-        task = session.execute(select(ReviewLink.task_id).where(ReviewLink.owner_id == ana)).scalars().first()
+        task = session.execute(select(ReviewLink.task_id).where(ReviewLink.owner_tag == reviewrefs.owner_tag(store.keys, ana))).scalars().first()
     task_key = task_key_of(store, ana, task)
     kinds = task_kinds(store, task)
     version_id, _item = make_dataset_item(store, task, task_key)

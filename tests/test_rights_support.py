@@ -12,6 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import inspect, select, text
 
+from ecoute.review.tasks import new_link
 from ecoute.store import crypto
 from ecoute.store.accounts import create_household, create_owner
 from ecoute.store.schema.base import new_id
@@ -77,9 +78,7 @@ def make_task(store: Store, owner_id: str, turn_id: str, reviewer_id: str, *, an
         session.add(ReviewTask(id=task_id, language="en", status="done" if annotated else "pending",
                                audio_blob=blob_key, created_week="2026-W48",
                                content_ct=seal_for_task(task_key, task_id, "content", b'{"transcript": "redacted"}')))
-        session.add(ReviewLink(task_id=task_id, owner_id=owner_id,
-                               turn_ref_ct=vault.seal(owner_id, task_id, "turn-ref", turn_id.encode()),
-                               turn_tag=vault.item_tag(owner_id, turn_id), wrapped_task_key=wrapped))
+        session.add(new_link(vault, task_id=task_id, owner_id=owner_id, turn_id=turn_id, wrapped_task_key=wrapped))
         session.flush()
         if annotated:
             ann_id = new_id()

@@ -29,7 +29,7 @@ from ecoute.improve.taskcrypt import TaskKeys, open_annotation, open_content
 from ecoute.store.schema.base import utcnow
 from ecoute.store.schema.datasets import DatasetItem, DatasetVersion
 from ecoute.store.schema.enums import AnnotationKind, DatasetKind, Split, TaskQueue, TaskStatus
-from ecoute.store.schema.owner import Owner, ReviewLink
+from ecoute.store.schema.owner import ReviewLink
 from ecoute.store.schema.review import Annotation, ReviewTask
 from ecoute.store.schema.review_qc import ReviewAgreement
 from ecoute.store.vault import Vault
@@ -106,8 +106,7 @@ def _readable_tasks(session: Session, task_ids: list[str]) -> set[str]:
     readable: set[str] = set()
     for chunk in _chunks(task_ids):
         readable.update(session.execute(
-            select(ReviewLink.task_id).join(Owner, Owner.id == ReviewLink.owner_id)
-            .where(ReviewLink.task_id.in_(chunk), Owner.wrapped_dek.is_not(None), Owner.status == "active")
+            select(ReviewLink.task_id).where(ReviewLink.task_id.in_(chunk), ReviewLink.owner_active.is_(True))
         ).scalars())
     return readable
 
@@ -229,8 +228,7 @@ def _insert_items(session: Session, rows: list[dict]) -> None:
 def _alive(session: Session):
     """Task ids still present in the review zone with an unerased owner (a subquery)."""
     return (select(ReviewTask.id).join(ReviewLink, ReviewLink.task_id == ReviewTask.id)
-            .join(Owner, Owner.id == ReviewLink.owner_id)
-            .where(Owner.wrapped_dek.is_not(None), Owner.status == "active"))
+            .where(ReviewLink.owner_active.is_(True)))
 
 
 def rebuild(session: Session, stale: DatasetVersion) -> DatasetVersion:

@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from ecoute.improve.taskcrypt import seal_annotation, seal_content
+from ecoute.review.tasks import new_link
 from ecoute.store.schema.base import new_id, utcnow
 from ecoute.store.schema.enums import AnnotationKind, StaffRole, TaskQueue, TaskStatus
-from ecoute.store.schema.owner import ReviewLink
 from ecoute.store.schema.review import Annotation, ReviewTask, Staff
 from ecoute.store.schema.review_qc import ReviewAgreement
 from ecoute.store.vault import Vault
@@ -187,9 +187,7 @@ def reviewed_task(
     task_id = new_id()
     task_key, wrapped = vault.new_task_key(owner_id, task_id)
     turn_ref = turn_id or new_id()
-    session.add(ReviewLink(task_id=task_id, owner_id=owner_id,
-                           turn_ref_ct=vault.seal(owner_id, task_id, "turn-ref", turn_ref.encode()),
-                           turn_tag=vault.item_tag(owner_id, turn_ref), wrapped_task_key=wrapped))
+    session.add(new_link(vault, task_id=task_id, owner_id=owner_id, turn_id=turn_ref, wrapped_task_key=wrapped))
     heard = asr_text if asr_text is not None else request.text
     task = ReviewTask(id=task_id, language=request.language, status=TaskStatus.SENSITIVE if sensitive else TaskStatus.DONE,
                       queue=TaskQueue.GENERAL, reviews_needed=len(reviewers), created_week=_week(),

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from ecoute.review.tasks import link_owner
 from ecoute.store import crypto, taskseal
 from ecoute.store.schema.owner import ReviewLink
 from ecoute.store.schema.review_qc import GoldTaskKey
@@ -48,7 +49,7 @@ class TaskKeys:
         link = self.session.get(ReviewLink, task_id)
         if link is not None:
             try:
-                key = self.vault.unwrap_task_key(link.owner_id, task_id, link.wrapped_task_key,
+                key = self.vault.unwrap_task_key(link_owner(self.vault.keys, link), task_id, link.wrapped_task_key,
                                                  actor=ACTOR, purpose=self.purpose)
             except (KeyDestroyed, crypto.DecryptionError):
                 key = None

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from ecoute.errors import NotFound
 from ecoute.privacy import hooks
 from ecoute.store.db import rows_affected
+from ecoute.store.locks import lock_owner, lock_turns
 from ecoute.store.schema.enums import ActorRole
 from ecoute.store.schema.owner import PartnerHandoff, Turn
 from ecoute.store.tombstones import schedule_blob_deletion
@@ -54,6 +55,11 @@ def delete_turns(session: Session, vault: Vault, *, owner_id: str, turn_ids: lis
     report = DeletionReport(owner_id=owner_id)
     if not wanted:
         return report
+    # the consent lock and the turns' row locks (ecoute.store.locks), before anything is read:
+    # a review-task preparation of these turns either commits first (and is purged below)
+    # or waits and then finds the turns gone
+    lock_owner(session, owner_id)
+    lock_turns(session, wanted)
     turns: list[Turn] = []
     for chunk in _chunks(wanted):
         turns += session.execute(select(Turn).where(Turn.id.in_(chunk), Turn.owner_id == owner_id)).scalars().all()

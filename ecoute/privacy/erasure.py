@@ -25,6 +25,8 @@ from ecoute.privacy import hooks
 from ecoute.privacy.export import archive_path
 from ecoute.privacy.requests import load_request
 from ecoute.store.db import rows_affected
+from ecoute.store.locks import lock_owner
+from ecoute.store.reviewrefs import mark_review_links_inactive
 from ecoute.store.schema import Base
 from ecoute.store.schema.base import utcnow
 from ecoute.store.schema.enums import ActorRole, LoginSubject, OwnerStatus, RequestKind, RequestStatus
@@ -70,6 +72,8 @@ def request_erasure(store: Store, owner_id: str, *, actor: Actor, checkpoint: Ch
     then the key destruction, committed before any other clean-up happens.
     """
     with store.vault_session() as (session, vault):
+        # the consent lock (ecoute.store.locks): serialised with review-task preparation
+        lock_owner(session, owner_id)
         owner = session.get(Owner, owner_id)
         if owner is None:
             raise NotFound("no such owner")
@@ -97,6 +101,7 @@ def request_erasure(store: Store, owner_id: str, *, actor: Actor, checkpoint: Ch
         vault.audit(_shown(actor), action="erase", purpose="owner asked to erase the account", owner_id=owner_id,
                     details={"kind": "account"})
         owner.status = OwnerStatus.ERASING
+        mark_review_links_inactive(session, vault.keys, owner_id)
         request_id = request.id
     checkpoint("requested")
     _destroy_key(store, request_id)
@@ -187,7 +192,7 @@ def _step_sessions(session: Session, vault: Vault, store: Store, owner_id: str, 
 def _step_review(session: Session, vault: Vault, store: Store, owner_id: str, counts: dict) -> bool:
     """Review tasks, annotations, assignments, links, samples; datasets marked for rebuild."""
     # the review zone's handler needs no key, so it works after shredding; it tombstones the clips
-    removed = hooks.owner_erased.fire(hooks.OwnerErased(session, vault.blobs, owner_id))
+    removed = hooks.owner_erased.fire(hooks.OwnerErased(session, vault.blobs, owner_id, vault.keys))
     task_ids = tuple(sorted({t for r in removed for t in r.task_ids}))
     _add(counts, "review_tasks", len(task_ids))
     _add(counts, "datasets_marked",

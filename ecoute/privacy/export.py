@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session
 from ecoute.config import Settings
 from ecoute.errors import BadInput, EcouteError, NotFound
 from ecoute.privacy.requests import load_request
-from ecoute.store import crypto
+from ecoute.store import crypto, reviewrefs
 from ecoute.store.keys import read_or_create_secret
 from ecoute.store.schema.base import utcnow
 from ecoute.store.schema.enums import ActorRole, OwnerStatus, RequestKind, RequestStatus
@@ -254,7 +254,7 @@ def _annotations(session: Session, vault: Vault, owner_id: str, turn_by_tag: Cal
                  me: Actor) -> list:
     """Review work derived from the owner's recordings, opened via the task keys in their links."""
     out = []
-    for link in session.execute(select(ReviewLink).where(ReviewLink.owner_id == owner_id)
+    for link in session.execute(select(ReviewLink).where(ReviewLink.owner_tag == reviewrefs.owner_tag(vault.keys, owner_id))
                                 .order_by(ReviewLink.created_at, ReviewLink.task_id)).scalars().all():
         task_key = _open(vault, owner_id, link.task_id, "task-key", link.wrapped_task_key, me)
         notes = session.execute(select(Annotation).where(Annotation.task_id == link.task_id)

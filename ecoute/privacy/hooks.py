@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from ecoute.hooks import Hook
 from ecoute.store.blobs import BlobStore
+from ecoute.store.keys import KeyProvider
 from ecoute.store.vault import Vault
 
 
@@ -37,6 +38,8 @@ class OwnerErased:
     session: Session
     blobs: BlobStore
     owner_id: str
+    #: The key provider: review rows are found by keyed owner tags, which need no DEK.
+    keys: KeyProvider
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from ecoute.review import quality
 from ecoute.review.assignment import ANNOTATE_PURPOSE, Held, held_task, reviewer_actor, vanish
 from ecoute.review.errors import InvalidAnnotation, TaskGone
 from ecoute.review.purge import destroy_task_content
-from ecoute.review.tasks import read_content, task_key
+from ecoute.review.tasks import link_owner, read_content, task_key, task_key_to_seal
 from ecoute.store.schema.base import new_id, utcnow
 from ecoute.store.schema.enums import AnnotationKind, AssignmentState, TaskQueue, TaskStatus
 from ecoute.store.schema.owner import ReviewLink
@@ -84,6 +84,17 @@ def _close(held: Held, state: AssignmentState) -> None:
     held.assignment.completed_at = utcnow()
 
 
+def seal_reason(key: bytes, task_id: str, annotation_id: str, text: str) -> bytes:
+    """Escalation reasons and lead notes are sealed with the task key, like the task itself."""
+    return seal_for_task(key, task_id, f"reason:{annotation_id}", text.encode())
+
+
+def open_reason(key: bytes, annotation: Annotation) -> str:
+    if annotation.reason_ct is None:  # written before revision 0007
+        return annotation.reason or ""
+    return open_for_task(key, annotation.task_id, f"reason:{annotation.id}", annotation.reason_ct).decode()
+
+
 def _with_key(
     session: Session, vault: Vault, staff: Staff, held: Held, purpose: str = ANNOTATE_PURPOSE
 ) -> bytes:
@@ -110,7 +121,7 @@ def _audit(
         actor,
         action=action,
         purpose=f"review: {action}",
-        owner_id=link.owner_id,
+        owner_id=link_owner(vault.keys, link),
         item_id=task.id,
         details={**actor.details, **details},
     )
@@ -246,8 +257,15 @@ def escalate(
     except KeyDestroyed:
         vanish(session, vault, task)
         raise TaskGone("the owner removed this recording; the task is gone") from None
+    try:
+        key = task_key_to_seal(session, vault, task)
+    except (KeyDestroyed, TaskGone):
+        vanish(session, vault, task)
+        raise TaskGone("the owner removed this recording; the task is gone") from None
+    ann_id = new_id()
     session.add(
-        Annotation(task_id=task.id, reviewer_id=staff.id, kind=AnnotationKind.ESCALATE, reason=reason, created_at=utcnow())
+        Annotation(id=ann_id, task_id=task.id, reviewer_id=staff.id, kind=AnnotationKind.ESCALATE,
+                   reason_ct=seal_reason(key, task.id, ann_id, reason), created_at=utcnow())
     )
     _close(held, AssignmentState.ESCALATED)
     task.status = TaskStatus.ESCALATED

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from ecoute.config import Settings
 from ecoute.review.errors import AlreadySubmitted, CapReached, NotYours, TaskGone
 from ecoute.review.purge import delete_tasks
-from ecoute.review.tasks import get_task, read_audio, task_key
+from ecoute.review.tasks import get_task, link_owner, read_audio, still_consented, task_key
 from ecoute.store.schema.base import utcnow
 from ecoute.store.schema.enums import REVIEW_ROLES, AssignmentState, StaffRole, TaskQueue, TaskStatus
 from ecoute.store.schema.owner import ReviewerExposure, ReviewLink
@@ -158,7 +158,13 @@ def next_task(
     now = now or utcnow()
     current = open_assignment_of(session, staff)
     if current is not None:
-        return session.get(ReviewTask, current.task_id)
+        held = session.get(ReviewTask, current.task_id)
+        if held is not None and still_consented(session, vault, held):
+            return held
+        # the owner opted out (or deleted the recording) after this task was assigned:
+        # it is purged, never handed out again, and the reviewer gets another one
+        delete_tasks(session, vault.blobs, [current.task_id])
+        session.flush()
     cap = daily_cap(settings, staff)
     if completed_today(session, staff, now) >= cap:
         raise CapReached(f"you reached today's limit of {cap} tasks; thank you — see you tomorrow")
@@ -186,16 +192,20 @@ def next_task(
             if link is None:
                 vanished.append(task.id)
                 continue
-            if link.owner_id not in tags:
+            owner_id = link_owner(vault.keys, link)
+            if owner_id not in tags:
                 try:
-                    tags[link.owner_id] = vault.owner_tag(link.owner_id)
+                    tags[owner_id] = vault.owner_tag(owner_id)
                 except KeyDestroyed:  # the owner was erased: the task can never be read again
-                    tags[link.owner_id] = None
-            tag = tags[link.owner_id]
+                    tags[owner_id] = None
+            tag = tags[owner_id]
             if tag is None:
                 vanished.append(task.id)
                 continue
             if tag in exposed:
+                continue
+            if not still_consented(session, vault, task):  # opted out, or the recording is gone
+                vanished.append(task.id)
                 continue
             chosen = _assign(session, staff, task, tag, now)
             break
@@ -248,6 +258,11 @@ def stream_clip(session: Session, vault: Vault, staff: Staff, task_id: str) -> b
     team, purpose, day); that entry is what "who listened to my recordings?" counts.
     """
     held = held_task(session, staff, task_id)
+    if not still_consented(session, vault, held.task):
+        # consent withdrawn (or the recording deleted) since the task was handed out:
+        # not a byte is decrypted, and the task is purged
+        vanish(session, vault, held.task)
+        raise TaskGone("the owner withdrew this recording from review; the task is gone")
     try:
         key = task_key(
             session, vault, held.task, actor=reviewer_actor(staff, held.task.language), purpose=LISTEN_PURPOSE

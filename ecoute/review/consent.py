@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from ecoute.errors import BadInput, Forbidden, NotFound
 from ecoute.review.purge import remove_unreviewed_tasks_for_owner
+from ecoute.store.locks import lock_owner
 from ecoute.store.schema.enums import ConsentChannel, ConsentPurpose
 from ecoute.store.schema.owner import Consent, Owner
 from ecoute.store.vault import Actor, Vault
@@ -143,6 +144,9 @@ def opt_out(session: Session, vault: Vault, owner_id: str, via: str) -> int:
     """
     _owner(session, owner_id)
     _check_via(via)
+    # the consent lock, before anything is read: a preparation holding it commits its task
+    # first (and the purge below removes it), or it waits and then sees this opt-out
+    lock_owner(session, owner_id)
     row = Consent(
         owner_id=owner_id,
         purpose=PURPOSE,

@@ -13,10 +13,12 @@ from sqlalchemy.orm import Session
 
 from ecoute.config import Settings
 from ecoute.review import quality
+from ecoute.review.annotate import open_reason, seal_reason
 from ecoute.review.assignment import LISTEN_PURPOSE, completed_today, daily_cap, languages_of, reviewer_actor
 from ecoute.review.errors import InvalidAnnotation, NotYours, TaskGone
 from ecoute.review.purge import delete_tasks, destroy_task_content
-from ecoute.review.tasks import get_task, read_audio, read_content, task_key
+from ecoute.review.tasks import get_task, link_owner, read_audio, read_content, task_key, task_key_to_seal
+from ecoute.store.schema.base import new_id
 from ecoute.store.schema.enums import REVIEW_ROLES, AnnotationKind, StaffRole, TaskQueue, TaskStatus
 from ecoute.store.schema.owner import ReviewLink
 from ecoute.store.schema.review import Annotation, ReviewTask, Staff
@@ -61,7 +63,24 @@ def reviewer_rows(session: Session, settings: Settings) -> list[dict]:
     return rows
 
 
-def escalations(session: Session) -> list[dict]:
+READ_REASON_PURPOSE = "review: read escalation reason"
+
+
+def _reason(session: Session, vault: Vault | None, lead: Staff | None, task: ReviewTask, note: Annotation) -> str:
+    """The sealed reason, opened with the task key (an audited unwrap by the lead)."""
+    if note.reason_ct is None:
+        return note.reason or ""
+    if vault is None or lead is None:
+        return "(sealed)"
+    try:
+        key = task_key(session, vault, task, actor=reviewer_actor(lead, task.language), purpose=READ_REASON_PURPOSE)
+    except (KeyDestroyed, TaskGone):
+        return "(gone)"
+    return open_reason(key, note)
+
+
+def escalations(session: Session, vault: Vault | None = None, lead: Staff | None = None) -> list[dict]:
+    """Escalated tasks; reasons are opened only when a lead's vault is given."""
     out = []
     tasks = (
         session.execute(
@@ -89,7 +108,7 @@ def escalations(session: Session) -> list[dict]:
                 "language": task.language,
                 "week": task.created_week,
                 "intent": task.intent,
-                "reason": note.reason if note else "",
+                "reason": _reason(session, vault, lead, task, note) if note else "",
                 "by": by.display_name if by else "?",
             }
         )
@@ -107,7 +126,7 @@ def queue_sizes(session: Session) -> list[dict]:
     ]
 
 
-def stats(session: Session, settings: Settings) -> dict:
+def stats(session: Session, settings: Settings, vault: Vault | None = None, lead: Staff | None = None) -> dict:
     names = {s.id: s.display_name for s in session.execute(select(Staff)).scalars()}
     pairs = [
         {**p, "reviewer_a": names.get(p["reviewer_a"], "?"), "reviewer_b": names.get(p["reviewer_b"], "?")}
@@ -116,7 +135,7 @@ def stats(session: Session, settings: Settings) -> dict:
     return {
         "reviewers": reviewer_rows(session, settings),
         "pairs": pairs,
-        "escalations": escalations(session),
+        "escalations": escalations(session, vault, lead),
         "queues": queue_sizes(session),
         "settings": {
             "gold_rate": settings.policy.review_gold_rate,
@@ -205,15 +224,22 @@ def resolve(session: Session, vault: Vault, lead: Staff, task_id: str, action: s
                 actor,
                 action="escalation-resolved",
                 purpose=f"review: escalation {action}",
-                owner_id=link.owner_id,
+                owner_id=link_owner(vault.keys, link),
                 item_id=task.id,
                 details={**actor.details, "resolution": action},
             )
         except KeyDestroyed:
             delete_tasks(session, vault.blobs, [task.id])
             raise TaskGone("the owner removed this recording; the task is gone") from None
+    try:
+        key = task_key_to_seal(session, vault, task)
+    except (KeyDestroyed, TaskGone):
+        delete_tasks(session, vault.blobs, [task.id])
+        raise TaskGone("the owner removed this recording; the task is gone") from None
+    ann_id = new_id()
     session.add(
-        Annotation(task_id=task.id, reviewer_id=lead.id, kind="resolve", reason=(note or action)[:1000])
+        Annotation(id=ann_id, task_id=task.id, reviewer_id=lead.id, kind="resolve",
+                   reason_ct=seal_reason(key, task.id, ann_id, (note or action)[:1000]))
     )
     if action == "requeue":
         task.status, task.queue = TaskStatus.PENDING, TaskQueue.GENERAL

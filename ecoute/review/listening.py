@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ecoute.review.assignment import LISTEN_PURPOSE
+from ecoute.store import reviewrefs
 from ecoute.store.schema.enums import REVIEW_ROLES
 from ecoute.store.schema.owner import ReviewLink
 from ecoute.store.vault import Actor, KeyDestroyed, Vault
@@ -25,7 +26,8 @@ LISTENER_ROLES = REVIEW_ROLES
 
 def _task_to_turn(session: Session, vault: Vault, owner_id: str) -> dict[str, str]:
     out = {}
-    for link in session.execute(select(ReviewLink).where(ReviewLink.owner_id == owner_id)).scalars():
+    tag = reviewrefs.owner_tag(vault.keys, owner_id)
+    for link in session.execute(select(ReviewLink).where(ReviewLink.owner_tag == tag)).scalars():
         raw = vault.open(
             owner_id,
             link.task_id,

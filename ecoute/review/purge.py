@@ -13,7 +13,9 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from ecoute.privacy import hooks
+from ecoute.store import reviewrefs
 from ecoute.store.blobs import BlobStore
+from ecoute.store.keys import KeyProvider
 from ecoute.store.schema.enums import AnnotationKind, AssignmentState, SampleStatus, TaskStatus
 from ecoute.store.schema.owner import ReviewLink
 from ecoute.store.schema.review import Annotation, ReviewAssignment, ReviewTask
@@ -69,28 +71,30 @@ def remove_tasks_for_turns(session: Session, vault: Vault, owner_id: str, turn_i
     """
     if not turn_ids:
         return []
-    tags = {vault.item_tag(owner_id, turn_id) for turn_id in turn_ids}
-    task_ids = (
+    owner_tag = reviewrefs.owner_tag(vault.keys, owner_id)
+    tags = sorted({vault.item_tag(owner_id, turn_id) for turn_id in turn_ids})
+    sample_tags = sorted({reviewrefs.turn_tag(vault.keys, turn_id) for turn_id in turn_ids})
+    task_ids: list[str] = []
+    for i in range(0, len(tags), _CHUNK):
+        task_ids += session.execute(
+            select(ReviewLink.task_id).where(ReviewLink.owner_tag == owner_tag,
+                                             ReviewLink.turn_tag.in_(tags[i : i + _CHUNK]))
+        ).scalars().all()
+    for i in range(0, len(sample_tags), _CHUNK):
         session.execute(
-            select(ReviewLink.task_id).where(ReviewLink.owner_id == owner_id, ReviewLink.turn_tag.in_(tags))
+            update(ReviewSample)
+            .where(ReviewSample.owner_tag == owner_tag, ReviewSample.turn_tag.in_(sample_tags[i : i + _CHUNK]))
+            .values(turn_tag=None, turn_ref_ct=None, status="gone")
         )
-        .scalars()
-        .all()
-    )
-    session.execute(
-        update(ReviewSample)
-        .where(ReviewSample.owner_id == owner_id, ReviewSample.turn_id.in_(list(turn_ids)))
-        .values(turn_id=None, status=SampleStatus.GONE)
-    )
     return delete_tasks(session, vault.blobs, task_ids)
 
 
-def remove_tasks_for_owner(session: Session, blobs: BlobStore, owner_id: str) -> list[str]:
-    """Every task of an owner (erasure): needs no key, so it works after the DEK is destroyed."""
-    task_ids = (
-        session.execute(select(ReviewLink.task_id).where(ReviewLink.owner_id == owner_id)).scalars().all()
-    )
-    session.execute(delete(ReviewSample).where(ReviewSample.owner_id == owner_id))
+def remove_tasks_for_owner(session: Session, blobs: BlobStore, keys: KeyProvider, owner_id: str) -> list[str]:
+    """Every task of an owner (erasure): found by the owner tag, which needs the key provider
+    but not the owner's DEK, so it works after the DEK is destroyed."""
+    tag = reviewrefs.owner_tag(keys, owner_id)
+    task_ids = session.execute(select(ReviewLink.task_id).where(ReviewLink.owner_tag == tag)).scalars().all()
+    session.execute(delete(ReviewSample).where(ReviewSample.owner_tag == tag))
     return delete_tasks(session, blobs, task_ids)
 
 
@@ -100,9 +104,8 @@ def remove_unreviewed_tasks_for_owner(session: Session, vault: Vault, owner_id: 
     Samples still waiting for preparation are cancelled too, so nothing of the owner's
     enters the queue after they said stop.
     """
-    task_ids = (
-        session.execute(select(ReviewLink.task_id).where(ReviewLink.owner_id == owner_id)).scalars().all()
-    )
+    tag = reviewrefs.owner_tag(vault.keys, owner_id)
+    task_ids = session.execute(select(ReviewLink.task_id).where(ReviewLink.owner_tag == tag)).scalars().all()
     reviewed = (
         set(
             session.execute(
@@ -125,7 +128,7 @@ def remove_unreviewed_tasks_for_owner(session: Session, vault: Vault, owner_id: 
         )
     session.execute(
         update(ReviewSample)
-        .where(ReviewSample.owner_id == owner_id, ReviewSample.status == SampleStatus.PREPARING)
+        .where(ReviewSample.owner_tag == tag, ReviewSample.status == SampleStatus.PREPARING)
         .values(status=SampleStatus.CANCELLED)
     )
     return len(delete_tasks(session, vault.blobs, unreviewed))
@@ -139,10 +142,11 @@ def on_turns_deleted(event: hooks.TurnsDeleted) -> hooks.TasksRemoved:
     The clip keys are read first only for the caller's report: the cascade tombstones them.
     """
     task_ids: list[str] = []
+    owner_tag = reviewrefs.owner_tag(event.vault.keys, event.owner_id)
     tags = [event.vault.item_tag(event.owner_id, t) for t in event.turn_ids]
     for i in range(0, len(tags), _CHUNK):
         task_ids += event.session.execute(
-            select(ReviewLink.task_id).where(ReviewLink.owner_id == event.owner_id,
+            select(ReviewLink.task_id).where(ReviewLink.owner_tag == owner_tag,
                                              ReviewLink.turn_tag.in_(tags[i : i + _CHUNK]))
         ).scalars().all()
     blob_keys: list[str] = []
@@ -155,4 +159,4 @@ def on_turns_deleted(event: hooks.TurnsDeleted) -> hooks.TasksRemoved:
 
 def on_owner_erased(event: hooks.OwnerErased) -> hooks.TasksRemoved:
     """Erasure: every task of the owner goes (needs no key; works after the DEK is destroyed)."""
-    return hooks.TasksRemoved(tuple(remove_tasks_for_owner(event.session, event.blobs, event.owner_id)))
+    return hooks.TasksRemoved(tuple(remove_tasks_for_owner(event.session, event.blobs, event.keys, event.owner_id)))

@@ -31,7 +31,9 @@ from sqlalchemy.orm import Session
 
 from ecoute.config import Settings
 from ecoute.review.consent import is_opted_in
-from ecoute.review.tasks import prepare_sample
+from ecoute.review.tasks import new_sample, prepare_sample
+from ecoute.store import reviewrefs
+from ecoute.store.keys import KeyProvider
 from ecoute.store.schema.enums import SampleStatus
 from ecoute.store.schema.owner import Turn
 from ecoute.store.schema.review_qc import ReviewSample, ReviewStratum
@@ -127,11 +129,12 @@ def decide(policy: SamplingPolicy, facts: TurnFacts, stratum: StratumState) -> D
     return Decision(False, "not-drawn", boosted)
 
 
-def owner_samples_since(session: Session, owner_id: str, since: datetime) -> int:
+def owner_samples_since(session: Session, keys: KeyProvider, owner_id: str, since: datetime) -> int:
+    """Samples of this owner since ``since``, found by their keyed owner tag."""
     return session.execute(
         select(func.count())
         .select_from(ReviewSample)
-        .where(ReviewSample.owner_id == owner_id, ReviewSample.sampled_at > since)
+        .where(ReviewSample.owner_tag == reviewrefs.owner_tag(keys, owner_id), ReviewSample.sampled_at > since)
     ).scalar_one()
 
 
@@ -147,13 +150,13 @@ def _stratum(session: Session, language: str, rng: random.Random) -> ReviewStrat
 
 
 def decide_turn(
-    session: Session, settings: Settings, turn: Turn, *, rng: random.Random | None = None
+    session: Session, settings: Settings, keys: KeyProvider, turn: Turn, *, rng: random.Random | None = None
 ) -> Decision:
     """Decide one turn inside the caller's transaction; marks it considered either way."""
     rng = rng or random.SystemRandom()
     policy = SamplingPolicy.from_settings(settings)
     consented = is_opted_in(session, turn.owner_id)
-    recent = owner_samples_since(session, turn.owner_id, turn.created_at - CAP_WINDOW) if consented else 0
+    recent = owner_samples_since(session, keys, turn.owner_id, turn.created_at - CAP_WINDOW) if consented else 0
     facts = TurnFacts(
         consented,
         turn.false_activation or turn.audio_blob is None,
@@ -173,7 +176,8 @@ def decide_turn(
     turn.review_considered = True
     if decision.sampled:
         session.add(
-            ReviewSample(
+            new_sample(
+                keys,
                 owner_id=turn.owner_id,
                 turn_id=turn.id,
                 language=turn.language,
@@ -202,15 +206,18 @@ def consider_turn(
             return {"turn_id": turn_id, "sampled": False, "reason": "gone"}
         if turn.review_considered:
             return {"turn_id": turn_id, "sampled": False, "reason": "already-considered"}
-        decision = decide_turn(session, store.settings, turn, rng=rng)
+        decision = decide_turn(session, store.settings, store.keys, turn, rng=rng)
         sample_id: int | None = None
-        if decision.sampled:  # decide_turn has just added the sample: it is there
-            sample_id = session.execute(
-                select(ReviewSample.id)
-                .where(ReviewSample.turn_id == turn_id)
-                .order_by(ReviewSample.id.desc())
-                .limit(1)
-            ).scalar_one()
+        if decision.sampled:
+            sample_id = (
+                session.execute(
+                    select(ReviewSample.id)
+                    .where(ReviewSample.turn_tag == reviewrefs.turn_tag(store.keys, turn_id))
+                    .order_by(ReviewSample.id.desc())
+                )
+                .scalars()
+                .first()
+            )
     result = {
         "turn_id": turn_id,
         "sampled": decision.sampled,

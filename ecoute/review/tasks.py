@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import random
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -23,12 +24,15 @@ from sqlalchemy.orm import Session
 from ecoute.audio.io import Audio, load_audio, wav_bytes
 from ecoute.config import Settings
 from ecoute.errors import EcouteError
+from ecoute.privacy import pii
 from ecoute.privacy.prepare import prepare_clip
 from ecoute.privacy.sensitive import SensitiveDecision
 from ecoute.review.consent import is_opted_in
 from ecoute.review.errors import NoSuchTask, TaskGone
-from ecoute.store import crypto
+from ecoute.store import crypto, reviewrefs
 from ecoute.store.blobs import BlobStore
+from ecoute.store.keys import KeyProvider
+from ecoute.store.locks import lock_owner, lock_turns
 from ecoute.store.schema.base import new_id, utcnow
 from ecoute.store.schema.enums import SampleStatus, TaskQueue, TaskStatus
 from ecoute.store.schema.owner import ReviewLink, Turn
@@ -40,6 +44,16 @@ from ecoute.store.turns import read_turn, read_turn_audio
 from ecoute.store.vault import Actor, KeyDestroyed, Vault
 
 PREPARATION_ACTOR = Actor.system("review-preparation")
+
+#: Test hooks: called with a point name ("before-lock", "checked") inside preparation's
+#: write transaction, so tests can force an opt-out or a deletion into each interleaving.
+#: Empty (a no-op) in production.
+PREPARATION_PAUSES: list[Callable[[str], None]] = []
+
+
+def _pause(point: str) -> None:
+    for hook in list(PREPARATION_PAUSES):
+        hook(point)
 
 
 class Prepared(Protocol):
@@ -131,7 +145,82 @@ def task_key(session: Session, vault: Vault, task: ReviewTask, *, actor: Actor, 
     link = session.get(ReviewLink, task.id)
     if link is None:
         raise TaskGone("the recording behind this task was deleted")
-    return vault.unwrap_task_key(link.owner_id, task.id, link.wrapped_task_key, actor=actor, purpose=purpose)
+    owner_id = link_owner(vault.keys, link)
+    return vault.unwrap_task_key(owner_id, task.id, link.wrapped_task_key, actor=actor, purpose=purpose)
+
+
+def task_key_to_seal(session: Session, vault: Vault, task: ReviewTask) -> bytes:
+    """The task key for *sealing* what a reviewer or lead writes (escalation reason, lead
+    note). Nothing of the owner is read, and the act itself has its own audit entry in the
+    same transaction, so this unwrap is not logged as a decrypt."""
+    if task.is_gold:
+        gold = session.get(GoldTaskKey, task.id)
+        if gold is None:
+            raise TaskGone("this gold task has no key any more")
+        return gold.task_key
+    link = session.get(ReviewLink, task.id)
+    if link is None:
+        raise TaskGone("the recording behind this task was deleted")
+    return vault.open_reference(link_owner(vault.keys, link), task.id, "task-key", link.wrapped_task_key)
+
+
+# -- owner and turn references (keyed tags and sealed ids: ecoute.store.reviewrefs) -----
+
+
+def link_owner(keys: KeyProvider, link: ReviewLink) -> str:
+    """The owner behind a link: only with the key provider, never from SQL alone."""
+    return reviewrefs.open_ref(keys, "review_links", "owner", link.owner_ref_ct)
+
+
+def sample_owner(keys: KeyProvider, sample: ReviewSample) -> str:
+    return reviewrefs.open_ref(keys, "review_samples", "owner", sample.owner_ref_ct)
+
+
+def sample_turn(keys: KeyProvider, sample: ReviewSample) -> str | None:
+    if sample.turn_ref_ct is None:
+        return None
+    return reviewrefs.open_ref(keys, "review_samples", "turn", sample.turn_ref_ct)
+
+
+def new_link(vault: Vault, *, task_id: str, owner_id: str, turn_id: str, wrapped_task_key: bytes) -> ReviewLink:
+    """The owner-zone link of a new task: no owner id or turn id in any column."""
+    return ReviewLink(
+        task_id=task_id,
+        owner_tag=reviewrefs.owner_tag(vault.keys, owner_id),
+        owner_ref_ct=reviewrefs.seal_ref(vault.keys, "review_links", "owner", owner_id),
+        owner_active=True,
+        turn_ref_ct=vault.seal(owner_id, task_id, "turn-ref", turn_id.encode()),
+        turn_tag=vault.item_tag(owner_id, turn_id),
+        wrapped_task_key=wrapped_task_key,
+    )
+
+
+def new_sample(keys: KeyProvider, *, owner_id: str, turn_id: str, **fields: Any) -> ReviewSample:
+    return ReviewSample(
+        owner_tag=reviewrefs.owner_tag(keys, owner_id),
+        owner_ref_ct=reviewrefs.seal_ref(keys, "review_samples", "owner", owner_id),
+        turn_tag=reviewrefs.turn_tag(keys, turn_id),
+        turn_ref_ct=reviewrefs.seal_ref(keys, "review_samples", "turn", turn_id),
+        **fields,
+    )
+
+
+def still_consented(session: Session, vault: Vault, task: ReviewTask) -> bool:
+    """Re-check, when a task is handed out or heard, that it may still be: the owner is still
+    opted in (adult, active, latest decision a grant) and the recording still exists."""
+    if task.is_gold:
+        return True
+    link = session.get(ReviewLink, task.id)
+    if link is None or not link.owner_active:
+        return False
+    owner_id = link_owner(vault.keys, link)
+    if not is_opted_in(session, owner_id):
+        return False
+    try:
+        turn_id = vault.open_reference(owner_id, task.id, "turn-ref", link.turn_ref_ct).decode()
+    except crypto.DecryptionError:  # KeyDestroyed included: the owner was erased
+        return False
+    return session.get(Turn, turn_id) is not None
 
 
 def read_content(key: bytes, task: ReviewTask) -> dict:
@@ -152,13 +241,31 @@ def read_audio(session: Session, blobs: BlobStore, key: bytes, task: ReviewTask)
 # -- creating tasks --------------------------------------------------------------------
 
 
-def safe_slots(slots: dict, redacted_transcript: str) -> dict:
-    """Slot values that survive redaction; any other value could be personal data."""
-    text = redacted_transcript.lower()
+_TOKEN = re.compile(r"<[A-Z_]+>|\w+|[^\w\s]")
+
+
+def _tokens(text: str) -> list[str]:
+    return [t if t.startswith("<") and t.endswith(">") else t.lower() for t in _TOKEN.findall(text)]
+
+
+def _is_token_run(needle: list[str], haystack: list[str]) -> bool:
+    n = len(needle)
+    return n > 0 and any(haystack[i : i + n] == needle for i in range(len(haystack) - n + 1))
+
+
+def safe_slots(slots: dict, redacted_transcript: str, language: str = "en") -> dict:
+    """Slot values a reviewer may see: whole tokens of the redacted text, and no PII in them.
+
+    A substring is not enough ("Ann" is in "announcement" after "Ann" was redacted), and a
+    value that is all tokens of the text may still be personal data the redaction of the
+    whole sentence missed, so the PII analyzer looks at it on its own too.
+    """
+    text = _tokens(redacted_transcript)
     out = {}
     for name, value in (slots or {}).items():
         shown = str(value)
-        out[str(name)] = shown if shown and shown.lower() in text else "<redacted>"
+        safe = _is_token_run(_tokens(shown), text) and not pii.redact_text(shown, language).entities
+        out[str(name)] = shown if safe else "<redacted>"
     return out
 
 
@@ -184,7 +291,7 @@ def create_task(
     key, wrapped = vault.new_task_key(owner_id, task_id)
     content = {
         "transcript": prepared.transcript,
-        "slots": safe_slots(slots or {}, prepared.transcript),
+        "slots": safe_slots(slots or {}, prepared.transcript, language),
         "entities": sorted({getattr(e, "type", str(e)) for e in prepared.entities}),
     }
     blob = audio_blob_key(task_id)
@@ -208,15 +315,7 @@ def create_task(
         created_week=iso_week(turn_created_at),
     )
     session.add(task)
-    session.add(
-        ReviewLink(
-            task_id=task_id,
-            owner_id=owner_id,
-            turn_ref_ct=vault.seal(owner_id, task_id, "turn-ref", turn_id.encode()),
-            turn_tag=vault.item_tag(owner_id, turn_id),
-            wrapped_task_key=wrapped,
-        )
-    )
+    session.add(new_link(vault, task_id=task_id, owner_id=owner_id, turn_id=turn_id, wrapped_task_key=wrapped))
     session.flush()
     return task
 
@@ -277,19 +376,23 @@ def prepare_sample(store: Store, sample_id: int, *, rng=None, prepare=None) -> d
     """Turn one sampled turn into a task (or an exclusion). Resumable and idempotent.
 
     Three short transactions: read (audited as ``system:review-preparation``), then the slow
-    preparation outside any transaction, then the write. If the owner opted out or deleted
-    the turn meanwhile, nothing is created.
+    preparation outside any transaction, then the write. The write transaction takes the
+    owner's consent lock and the turn's row lock (:mod:`ecoute.store.locks`; on SQLite it
+    also begins ``BEGIN IMMEDIATE``) *before* it re-checks consent and the turn, and keeps
+    them until the task is committed. Opt-out, erasure and deletion take the same locks, so
+    whichever commits first, no task exists after an opt-out or a deletion has committed.
     """
     prepare = prepare or _default_prepare
     with store.vault_session() as (session, vault):
         sample = session.get(ReviewSample, sample_id)
         if sample is None or sample.status != SampleStatus.PREPARING:
             return {"status": sample.status if sample else SampleStatus.GONE}
-        turn = session.get(Turn, sample.turn_id) if sample.turn_id else None
+        sample_turn_id = sample_turn(vault.keys, sample)
+        turn = session.get(Turn, sample_turn_id) if sample_turn_id else None
         if turn is None or turn.audio_blob is None:
             sample.status = SampleStatus.GONE
             return {"status": SampleStatus.GONE}
-        if not is_opted_in(session, sample.owner_id):
+        if not is_opted_in(session, sample_owner(vault.keys, sample)):
             sample.status = SampleStatus.CANCELLED
             return {"status": SampleStatus.CANCELLED}
         try:
@@ -319,17 +422,16 @@ def prepare_sample(store: Store, sample_id: int, *, rng=None, prepare=None) -> d
             if sample is not None and sample.status == SampleStatus.PREPARING:
                 sample.status = SampleStatus.FAILED
         return {"status": SampleStatus.FAILED, "reason": str(err)}
-    with store.vault_session() as (session, vault):
-        sample = session.get(ReviewSample, sample_id)
-        if (
-            sample is None
-            or sample.status != SampleStatus.PREPARING
-            or not is_opted_in(session, owner_id)
-            or session.get(Turn, turn_id) is None
-        ):
+    with store.vault_session(immediate=True) as (session, vault):
+        _pause("before-lock")
+        lock_owner(session, owner_id)
+        turn_alive = bool(lock_turns(session, [turn_id]))
+        sample = session.get(ReviewSample, sample_id, populate_existing=True)
+        if sample is None or sample.status != SampleStatus.PREPARING or not is_opted_in(session, owner_id) or not turn_alive:
             if sample is not None and sample.status == SampleStatus.PREPARING:
                 sample.status = SampleStatus.CANCELLED
             return {"status": SampleStatus.CANCELLED}
+        _pause("checked")
         double = random.SystemRandom().random() < store.settings.policy.review_double_fraction
         task = create_task(
             session,

@@ -15,6 +15,8 @@ from sqlalchemy import CursorResult, Engine, Executable, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+#: Execution option: on SQLite, begin the transaction with ``BEGIN IMMEDIATE``.
+IMMEDIATE = "ecoute_sqlite_immediate"
 
 
 def make_engine(url: str) -> Engine:
@@ -29,6 +31,15 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn) -> None:
+            # SQLAlchemy's documented pysqlite recipe: emit BEGIN ourselves. Only transactions
+            # asked for as immediate do (the others keep pysqlite's lazy BEGIN before the first
+            # write): BEGIN IMMEDIATE takes the write lock at once, so a check made inside it
+            # cannot be overtaken by another writer before the transaction's own insert.
+            if conn.get_execution_options().get(IMMEDIATE):
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True)
@@ -69,3 +80,12 @@ def rows_affected(session: Session, statement: Executable) -> int:
     if not isinstance(result, CursorResult):
         raise TypeError(f"{type(statement).__name__} did not return a cursor result; not a DML statement")
     return result.rowcount or 0
+
+
+def immediate_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions whose transactions serialise with every writer from their first statement.
+
+    SQLite: ``BEGIN IMMEDIATE`` (see :func:`make_engine`). PostgreSQL needs no such mode: its
+    callers take row locks (:mod:`ecoute.store.locks`), which serialise exactly the rows involved.
+    """
+    return sessionmaker(engine.execution_options(**{IMMEDIATE: True}), expire_on_commit=False)

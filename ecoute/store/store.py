@@ -8,17 +8,18 @@ or rolls back together with the work it was for.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from ecoute.config import Settings
+from ecoute.store import reviewrefs, zones
 from ecoute.store.anchor import CheckpointWriter
 from ecoute.store.blobs import BlobStore, get_blob_store
 from ecoute.store.checkpoints import open_checkpoint_log
-from ecoute.store.db import open_engine, session_factory
+from ecoute.store.db import immediate_session_factory, open_engine, session_factory
 from ecoute.store.keys import KeyProvider, get_key_provider
 from ecoute.store.permissions import make_private_dir, private_umask
 from ecoute.store.vault import Vault
@@ -33,6 +34,8 @@ class Store:
     blobs: BlobStore
     #: Signs the audit chain's head into the checkpoint log after every audited commit.
     checkpoints: CheckpointWriter | None = None
+    #: Sessions whose transactions begin with BEGIN IMMEDIATE on SQLite (check-then-insert).
+    immediate_sessions: sessionmaker[Session] | None = None
 
     @classmethod
     def open(cls, settings: Settings, *, run_migrations: bool = True) -> Store:
@@ -40,16 +43,28 @@ class Store:
         make_private_dir(settings.store.data_dir)
         engine = open_engine(settings.store.db_url, run_migrations=run_migrations)
         keys = get_key_provider(settings)
+        if run_migrations:
+            reviewrefs.backfill(engine, keys)  # rows from before revision 0007 need the key provider
+            reviewrefs.seal_legacy_reasons(engine, keys)
+            zones.ensure_review_role(engine)  # PostgreSQL: the review zone's own database role
         sessions = session_factory(engine)
         checkpoints = CheckpointWriter(engine, keys, open_checkpoint_log(settings))
         checkpoints.start()  # a new store's log begins at the empty chain; a lost one is not re-created
+        immediate = immediate_session_factory(engine)
         checkpoints.attach(sessions)
-        return cls(settings, engine, sessions, keys, get_blob_store(settings), checkpoints)
+        checkpoints.attach(immediate)  # preparation's audited decrypts are anchored too
+        return cls(settings, engine, sessions, keys, get_blob_store(settings), checkpoints, immediate)
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A transaction: committed when the block ends, rolled back if it raises."""
-        session = self.sessions()
+    def session(self, *, immediate: bool = False) -> Iterator[Session]:
+        """A transaction: committed when the block ends, rolled back if it raises.
+
+        ``immediate``: on SQLite the transaction begins with ``BEGIN IMMEDIATE`` (a
+        check-then-insert that must not be overtaken by another writer).
+        """
+        if immediate and self.immediate_sessions is None:
+            self.immediate_sessions = immediate_session_factory(self.engine)
+        session = (self.immediate_sessions or self.sessions)() if immediate else self.sessions()
         try:
             yield session
             session.commit()
@@ -60,9 +75,14 @@ class Store:
             session.close()
 
     @contextmanager
-    def vault_session(self) -> Iterator[tuple[Session, Vault]]:
-        with self.session() as session:
+    def vault_session(self, *, immediate: bool = False) -> Iterator[tuple[Session, Vault]]:
+        with self.session(immediate=immediate) as session:
             yield session, Vault(session, self.keys, self.blobs)
+
+    def review_session(self) -> AbstractContextManager[Session]:
+        """A review-workstation transaction: on PostgreSQL it runs as the review role, which
+        has no privilege on any owner-zone table (``store/zones.py``)."""
+        return zones.review_zone_session(self.engine)
 
     def close(self) -> None:
         self.engine.dispose()

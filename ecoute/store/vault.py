@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from ecoute.store import audit, crypto
 from ecoute.store.blobs import BlobStore
 from ecoute.store.keys import KeyProvider
+from ecoute.store.reviewrefs import mark_review_links_inactive
 from ecoute.store.schema.enums import ActorRole, OwnerStatus
 from ecoute.store.schema.owner import Owner
 
@@ -83,6 +84,7 @@ class Vault:
     def destroy_owner_key(self, owner_id: str) -> None:
         """Crypto-shred: forget the wrapped DEK. The caller commits this before anything else."""
         self.keys.forget(owner_id)
+        mark_review_links_inactive(self.session, self.keys, owner_id)
         owner = self.session.get(Owner, owner_id)
         if owner is not None:
             owner.wrapped_dek = None
@@ -107,6 +109,11 @@ class Vault:
         plaintext = crypto.open_sealed(self.dek(owner_id), ciphertext, crypto.aad_for(owner_id, item_id, kind))
         self._audit_access(owner_id, item_id, kind, actor, purpose)
         return plaintext
+
+    def open_reference(self, owner_id: str, item_id: str, kind: str, ciphertext: bytes) -> bytes:
+        """Open a sealed *reference* (e.g. the turn id of a review link), not content: the
+        consent re-checks read it on every hand-out, so it is not an audited access."""
+        return crypto.open_sealed(self.dek(owner_id), ciphertext, crypto.aad_for(owner_id, item_id, kind))
 
     def put_blob(self, owner_id: str, item_id: str, kind: str, data: bytes) -> str:
         key = f"owners/{owner_id}/{kind}/{item_id}"

@@ -49,6 +49,15 @@ AUDIO_HEADERS = {
 }
 
 
+def review_db(store: Store = Depends(get_store)):
+    """The review zone's own transaction: on PostgreSQL it runs as the review role, which
+    cannot read any owner-zone table (``ecoute.store.zones``). Used by every query here that
+    needs no task key; what needs one (clips, annotations, hand-out) goes through the key
+    broker on the owner-zone session (``db_session``), the only bridge between the zones."""
+    with store.review_session() as session:
+        yield session
+
+
 def _vault(session: Session, store: Store) -> Vault:
     return Vault(session, store.keys, store.blobs)
 
@@ -255,7 +264,7 @@ def task_audio(
 
 @router.get("/review/api/me")
 def api_me(
-    request: Request, staff: Staff = Depends(reviewer_or_lead), session: Session = Depends(db_session)
+    request: Request, staff: Staff = Depends(reviewer_or_lead), session: Session = Depends(review_db)
 ):
     return _me(session, _settings(request), staff)
 
@@ -336,6 +345,7 @@ def lead_page(
     request: Request,
     staff: Staff = Depends(lead_only),
     session: Session = Depends(db_session),
+    review: Session = Depends(review_db),
     store: Store = Depends(get_store),
     task: str = "",
 ) -> Response:
@@ -349,15 +359,29 @@ def lead_page(
         return templates.TemplateResponse(
             request,
             "review/lead.html",
-            {"me": staff, "stats": lead_ops.stats(session, _settings(request)), "detail": detail},
+            {"me": staff, "stats": _lead_stats(request, session, review, store, staff), "detail": detail},
         )
 
     return _page(request, session, render)
 
 
+def _lead_stats(request: Request, session: Session, review: Session, store: Store, lead: Staff) -> dict:
+    """The figures from the review zone (review role); escalation reasons, sealed with task
+    keys, opened through the key broker on the owner-zone session."""
+    out = lead_ops.stats(review, _settings(request))
+    out["escalations"] = lead_ops.escalations(session, _vault(session, store), lead)
+    return out
+
+
 @router.get("/review/api/lead/stats")
-def lead_stats(request: Request, staff: Staff = Depends(lead_only), session: Session = Depends(db_session)):
-    return lead_ops.stats(session, _settings(request))
+def lead_stats(
+    request: Request,
+    staff: Staff = Depends(lead_only),
+    session: Session = Depends(db_session),
+    review: Session = Depends(review_db),
+    store: Store = Depends(get_store),
+):
+    return _lead_stats(request, session, review, store, staff)
 
 
 @router.get("/review/api/lead/escalations/{task_id}/audio")
@@ -381,7 +405,7 @@ def lead_pause(
     staff_id: str,
     reason: str = Form(""),
     staff: Staff = Depends(lead_only),
-    session: Session = Depends(db_session),
+    session: Session = Depends(review_db),
 ) -> Response:
     def work() -> Response:
         lead_ops.set_paused(session, staff, staff_id, True, reason)
@@ -392,7 +416,7 @@ def lead_pause(
 
 @router.post("/review/lead/reviewers/{staff_id}/unpause")
 def lead_unpause(
-    request: Request, staff_id: str, staff: Staff = Depends(lead_only), session: Session = Depends(db_session)
+    request: Request, staff_id: str, staff: Staff = Depends(lead_only), session: Session = Depends(review_db)
 ) -> Response:
     def work() -> Response:
         lead_ops.set_paused(session, staff, staff_id, False)
@@ -407,7 +431,7 @@ def lead_cap(
     staff_id: str,
     daily_cap: str = Form(""),
     staff: Staff = Depends(lead_only),
-    session: Session = Depends(db_session),
+    session: Session = Depends(review_db),
 ) -> Response:
     def work() -> Response:
         lead_ops.set_cap(session, staff, staff_id, daily_cap)

@@ -142,13 +142,20 @@ class Consent(Base):
 class ReviewLink(Base):
     """The only link from a review task to an owner's recording, kept in the owner zone.
 
-    ``turn_ref_ct`` (the turn id) and ``wrapped_task_key`` are sealed with the owner's DEK,
-    so erasing the owner makes the task's content and its link unreadable at once.
+    No column names the owner or the turn (``store/reviewrefs.py``): ``owner_tag`` is a keyed
+    hash under the key provider's index key and ``owner_ref_ct`` the owner id sealed under a
+    provider key; ``turn_ref_ct`` (the turn id) and ``wrapped_task_key`` are sealed with the
+    owner's DEK, so erasing the owner makes the task's content and its link unreadable at once.
     """
 
     __tablename__ = "review_links"
     task_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    owner_id: Mapped[str] = mapped_column(ForeignKey("owners.id"), index=True)
+    #: HMAC(provider index key, owner id): finds an owner's links, counts distinct owners.
+    owner_tag: Mapped[str] = mapped_column(String(64), index=True)
+    #: The owner id sealed under a key of the key provider (the broker's way to the DEK).
+    owner_ref_ct: Mapped[bytes] = mapped_column(LargeBinary)
+    #: False once the owner's key is destroyed (datasets drop such tasks without a join).
+    owner_active: Mapped[bool] = mapped_column(Boolean, default=True)
     turn_ref_ct: Mapped[bytes] = mapped_column(LargeBinary)
     #: Lookup of links by turn without revealing the turn id: HMAC(owner key, turn id).
     turn_tag: Mapped[str] = mapped_column(String(64), index=True)

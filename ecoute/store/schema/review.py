@@ -81,7 +81,10 @@ class Annotation(Base):
     intent: Mapped[str | None] = mapped_column(String(64))
     payload_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
     sensitive_category: Mapped[str | None] = mapped_column(String(32))
+    #: Legacy plaintext reason; new reasons and lead notes are sealed in ``reason_ct``.
     reason: Mapped[str | None] = mapped_column(Text)
+    #: Escalation reason / lead note sealed with the task key (``taskseal``, kind "reason").
+    reason_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
     gold_correct: Mapped[bool | None] = mapped_column(Boolean)
     seconds_spent: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,8 +1,8 @@
 """Tables of the human-review pipeline beyond the core review zone (issue 5).
 
 - ``review_samples`` (owner zone): which turns the sampling stage picked, per owner, so the
-  per-owner 30-day cap can be enforced and preparation can resume after a crash. It holds
-  the turn id in the clear like ``turns`` itself does; it never leaves the owner zone.
+  per-owner 30-day cap can be enforced and preparation can resume after a crash. Owner and
+  turn are keyed tags and sealed ids (``store/reviewrefs.py``), never ids in the clear.
 - ``review_strata`` (neither zone's content): per-language sampling state, no identifiers.
 - ``gold_task_keys`` (review zone): keys of gold tasks. Gold tasks are synthetic content
   written by leads, with no owner, so their key cannot be wrapped by an owner's DEK.
@@ -26,9 +26,12 @@ class ReviewSample(Base):
 
     __tablename__ = "review_samples"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    owner_id: Mapped[str] = mapped_column(ForeignKey("owners.id", ondelete="CASCADE"), index=True)
-    #: NULL once the turn is deleted (the row still counts towards the owner's cap).
-    turn_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    #: HMAC(provider index key, owner id) and the owner id sealed under a provider key.
+    owner_tag: Mapped[str] = mapped_column(String(64), index=True)
+    owner_ref_ct: Mapped[bytes] = mapped_column(LargeBinary)
+    #: The same for the turn; NULL once the turn is deleted (the row still counts to the cap).
+    turn_tag: Mapped[str | None] = mapped_column(String(64), index=True)
+    turn_ref_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
     language: Mapped[str] = mapped_column(String(8))
     sampled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     boosted: Mapped[bool] = mapped_column(Boolean, default=False)
