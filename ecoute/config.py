@@ -21,6 +21,12 @@ def default_data_dir() -> Path:
     return Path(os.environ.get("ECOUTE_DATA_DIR", Path.home() / ".local" / "share" / "ecoute"))
 
 
+def default_key_dir() -> Path:
+    """The local key store: under the user's config directory, never in the data dir (backed up apart)."""
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "ecoute" / "keys"
+
+
 def default_cache_dir() -> Path:
     """Writable cache for things built from packages (e.g. the joined Whisper base model)."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
@@ -66,7 +72,7 @@ class Settings:
     server_url: str = ""
     device_token: str = ""
     device_muted: bool = False
-    key_provider: str = "local-file"  # local-file
+    key_provider: str = "local-file"  # local-file | pkcs11
     blob_store: str = "local"  # local | s3
     job_runner: str = "inline"  # inline | procrastinate
     #: Seconds between two runs of the retention (auto-delete) sweep by the job runner.
@@ -120,6 +126,14 @@ class Settings:
                              "distress=exclude,sexual=exclude,minors=exclude")
     #: Sample rate of prepared review clips (Hz).
     review_audio_rate: int = 16000
+
+    # -- custody (issue 11) -------------------------------------------------------------
+    #: Local key store (master key, owner salts): ECOUTE_KEY_DIR; refused inside data_dir.
+    key_dir: Path = field(default_factory=default_key_dir)
+    #: PKCS#11 provider (ECOUTE_KEY_PROVIDER=pkcs11): the module (.so), the token's label, the user PIN.
+    pkcs11_module: str = "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so"
+    pkcs11_token_label: str = "ecoute"
+    pkcs11_user_pin: str = ""  # SECRET: a SecretStr in the settings merge
 
     @classmethod
     def load(cls, **overrides: Any) -> Settings:

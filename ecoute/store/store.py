@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from ecoute.config import Settings
+from ecoute.store import custody
 from ecoute.store.blobs import BlobStore, get_blob_store
 from ecoute.store.db import open_engine, session_factory
 from ecoute.store.keys import KeyProvider, get_key_provider
@@ -31,9 +32,17 @@ class Store:
 
     @classmethod
     def open(cls, settings: Settings, *, run_migrations: bool = True) -> Store:
+        """Open database, keys and blobs; refuses (``KeyStoreError``) keys inside the data dir, lost or foreign."""
+        custody.check_key_dir_apart(settings)
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         engine = open_engine(settings.db_url, run_migrations=run_migrations)
-        return cls(settings, engine, session_factory(engine), get_key_provider(settings), get_blob_store(settings))
+        try:
+            keys = get_key_provider(settings)
+            custody.check_wrapped_by(engine, keys, settings)
+        except BaseException:
+            engine.dispose()
+            raise
+        return cls(settings, engine, session_factory(engine), keys, get_blob_store(settings))
 
     @contextmanager
     def session(self) -> Iterator[Session]:
