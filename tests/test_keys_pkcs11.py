@@ -121,7 +121,9 @@ def test_forget_destroys_the_key_for_this_and_every_new_process(
     """)
     assert after[0] == "refused" and "destroyed" in after[1]
     assert after[2] == dek_ben.hex()  # Ben is untouched
-    # and the other way round: a key destroyed by another process is gone for this one too
+    # and the other way round: a key destroyed by another process is gone for this one too,
+    # even though this process has just used it (and holds its handle)
+    assert provider.unwrap(wrapped_ben, ben) == dek_ben
     _in_new_process(softhsm, hsm_settings, f"""
         provider.forget("{ben}")
         result = True

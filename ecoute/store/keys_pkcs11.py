@@ -28,6 +28,7 @@ import pkcs11
 from pkcs11 import Attribute, KeyType, Mechanism, ObjectClass
 from pkcs11.exceptions import (
     GeneralError,
+    KeyHandleInvalid,
     NoSuchKey,
     NoSuchToken,
     ObjectHandleInvalid,
@@ -98,6 +99,9 @@ class Pkcs11KeyProvider:
                  missing: str = ""):
         self.module, self.token_label = module, token_label
         self._token = _open_session(module, token_label, user_pin)
+        #: owner id → key object. A handle destroyed meanwhile (by any process) fails with a
+        #: handle error, which reads as "destroyed"; searching the token each time costs ~10 ms.
+        self._owner_keys: dict[str, Any] = {}
         self._index = self._find(INDEX_LABEL, ObjectClass.SECRET_KEY)
         self._signing = self._find(SIGNING_LABEL, ObjectClass.PRIVATE_KEY)
         if self._index is None or self._signing is None:
@@ -135,14 +139,18 @@ class Pkcs11KeyProvider:
         self._use(create)
 
     def _owner_key(self, context: str) -> Any:
-        """The owner's wrapping key, looked up each time: another process may have destroyed it."""
+        """The owner's wrapping key (another process may destroy it: every use checks its handle)."""
         if not context.isalnum():
             raise ValueError(f"invalid key context {context!r}")
+        if context in self._owner_keys:
+            return self._owner_keys[context]
         try:
-            return self._use(lambda s: s.get_key(label=context, object_class=ObjectClass.SECRET_KEY,
-                                                 key_type=KeyType.AES))
+            key = self._use(lambda s: s.get_key(label=context, object_class=ObjectClass.SECRET_KEY,
+                                                key_type=KeyType.AES))
         except NoSuchKey:
             raise crypto.DecryptionError("the wrapping key of this owner was destroyed") from None
+        self._owner_keys[context] = key
+        return key
 
     # -- the KeyProvider protocol -----------------------------------------------------------
     def wrap(self, dek: bytes, context: str) -> bytes:
@@ -154,8 +162,12 @@ class Pkcs11KeyProvider:
                 template={**SECRET_TEMPLATE, Attribute.ENCRYPT: True, Attribute.DECRYPT: True,
                           Attribute.WRAP: False, Attribute.UNWRAP: False}))
         nonce = os.urandom(NONCE_BYTES)
-        sealed = self._use(lambda _s: key.encrypt(dek, mechanism=Mechanism.AES_GCM,
-                                                  mechanism_param=pkcs11.GCMParams(nonce, context.encode())))
+        try:
+            sealed = self._use(lambda _s: key.encrypt(dek, mechanism=Mechanism.AES_GCM,
+                                                      mechanism_param=pkcs11.GCMParams(nonce, context.encode())))
+        except (ObjectHandleInvalid, KeyHandleInvalid):
+            self._owner_keys.pop(context, None)
+            raise crypto.DecryptionError("the wrapping key of this owner was destroyed meanwhile") from None
         return FORMAT + nonce + sealed
 
     def unwrap(self, wrapped: bytes, context: str) -> bytes:
@@ -167,7 +179,8 @@ class Pkcs11KeyProvider:
         try:
             return bytes(self._use(lambda _s: key.decrypt(
                 sealed, mechanism=Mechanism.AES_GCM, mechanism_param=pkcs11.GCMParams(nonce, context.encode()))))
-        except ObjectHandleInvalid:
+        except (ObjectHandleInvalid, KeyHandleInvalid):
+            self._owner_keys.pop(context, None)
             raise crypto.DecryptionError("the wrapping key of this owner was destroyed") from None
         except GeneralError:  # SoftHSM2 reports a failed GCM tag check this way
             raise crypto.DecryptionError("the wrapped DEK does not authenticate for this owner") from None
@@ -175,6 +188,8 @@ class Pkcs11KeyProvider:
     def forget(self, context: str) -> None:
         if not context.isalnum():
             raise ValueError(f"invalid key context {context!r}")
+
+        self._owner_keys.pop(context, None)
 
         def destroy_all(session: Any) -> None:
             for key in list(session.get_objects({Attribute.LABEL: context, Attribute.CLASS: ObjectClass.SECRET_KEY})):
