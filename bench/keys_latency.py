@@ -108,6 +108,33 @@ def latency(providers: dict[str, KeyProvider], pairs: int) -> dict:
     result = {name: summary(values) for name, values in samples.items()}
     result["ratio_pkcs11_vs_local_median"] = result["pkcs11"]["median_us"] / result["local-file"]["median_us"]
     result["ratio_pkcs11_vs_local_mean"] = result["pkcs11"]["mean_us"] / result["local-file"]["mean_us"]
+    result["cold_unwrap"] = cold_unwrap(providers)
+    return result
+
+
+def cold_unwrap(providers: dict[str, KeyProvider], owners_n: int = 200) -> dict:
+    """First unwrap of an owner in a process: the PKCS#11 provider must search the token for the key.
+
+    The local provider reads the owner's salt file on every unwrap, so it is always "cold".
+    """
+    owners = [crypto.new_key().hex()[:24] for _ in range(owners_n)]
+    wrapped = {name: {o: keys.wrap(crypto.new_key(), o) for o in owners} for name, keys in providers.items()}
+    samples: dict[str, list[float]] = {name: [] for name in providers}
+    for i, owner in enumerate(owners):
+        for name in (list(providers) if i % 2 == 0 else list(providers)[::-1]):
+            keys = providers[name]
+            if isinstance(keys, keys_pkcs11.Pkcs11KeyProvider):
+                keys._owner_keys.clear()  # as in a new process: no handle known yet
+            t0 = time.perf_counter()
+            keys.unwrap(wrapped[name][owner], owner)
+            samples[name].append(time.perf_counter() - t0)
+    for keys in providers.values():
+        for owner in owners:
+            keys.forget(owner)
+    result: dict = {name: {"median_us": statistics.median(v) * 1e6, "n": len(v),
+                           "token_objects_searched": owners_n + 3 if name == "pkcs11" else None}
+                    for name, v in samples.items()}
+    result["ratio_pkcs11_vs_local_median"] = result["pkcs11"]["median_us"] / result["local-file"]["median_us"]
     return result
 
 
@@ -180,7 +207,10 @@ def main() -> None:
         lat = latency(providers, args.pairs)
         print(f"wrap+unwrap: local {lat['local-file']['median_us']:.0f} µs, PKCS#11 (SoftHSM2) "
               f"{lat['pkcs11']['median_us']:.0f} µs median: ratio {lat['ratio_pkcs11_vs_local_median']:.2f}× "
-              f"(means: {lat['ratio_pkcs11_vs_local_mean']:.2f}×)")
+              f"(means: {lat['ratio_pkcs11_vs_local_mean']:.2f}×); first unwrap of an owner in a process "
+              f"(token search): {lat['cold_unwrap']['pkcs11']['median_us']:.0f} µs vs local "
+              f"{lat['cold_unwrap']['local-file']['median_us']:.0f} µs = "
+              f"{lat['cold_unwrap']['ratio_pkcs11_vs_local_median']:.1f}×")
         erasures = {}
         for name in ("local-file", "pkcs11"):
             erasures[name] = erasure(root / "erasure", name, sizes, args.repeats)
