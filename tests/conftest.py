@@ -54,11 +54,14 @@ def test_key_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 @pytest.fixture
-def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+def settings(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     """Settings with a fresh data dir, its own key dir and cheap password hashing (tests only).
 
+    The key dir is also this test's ``ECOUTE_KEY_DIR``, so the CLI run in process and servers
+    started as subprocesses open the same key store as the test.
     ``ECOUTE_TEST_KEY_PROVIDER=pkcs11`` runs the same tests with owner keys in a SoftHSM2 token.
     """
+    monkeypatch.setenv("ECOUTE_KEY_DIR", str(tmp_path / "keys"))
     loaded = Settings.load(data_dir=tmp_path / "data", key_dir=tmp_path / "keys",
                            argon2_time_cost=1, argon2_memory_kib=1024)
     if os.environ.get("ECOUTE_TEST_KEY_PROVIDER") == "pkcs11":
