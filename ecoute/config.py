@@ -59,6 +59,12 @@ def default_data_dir() -> Path:
     return Path(os.environ.get("ECOUTE_DATA_DIR", Path.home() / ".local" / "share" / "ecoute"))
 
 
+def default_key_dir() -> Path:
+    """The local key store: under the user's config directory, never in the data dir (backed up apart)."""
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "ecoute" / "keys"
+
+
 def default_cache_dir() -> Path:
     """Writable cache for things built from packages (e.g. the joined Whisper base model)."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
@@ -153,7 +159,13 @@ class StoreSettings(_Group):
     database_url: str = ""
     #: Directory of extra hassil sentence files (<dir>/<lang>/*.yaml), e.g. accepted templates.
     extra_sentences_dir: str = ""
-    key_provider: EngineName = "local-file"  # local-file (engines: ecoute.keys entry points)
+    key_provider: EngineName = "local-file"  # local-file | pkcs11 (engines: ecoute.keys entry points)
+    #: Local key store (master key, owner salts): ECOUTE_KEY_DIR; refused inside data_dir.
+    key_dir: ExpandedPath = Field(default_factory=default_key_dir)
+    #: PKCS#11 provider (key_provider = pkcs11): the module (.so), the token's label, the user PIN.
+    pkcs11_module: str = Field(default="/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so", min_length=1)
+    pkcs11_token_label: str = Field(default="ecoute", min_length=1)
+    pkcs11_user_pin: SecretStr = SecretStr("")
     #: Signed audit checkpoints (append-only JSON lines) kept outside the database; empty =
     #: ``audit-checkpoints.jsonl`` in the key store directory (see store/checkpoints.py).
     audit_checkpoint_log: str = ""

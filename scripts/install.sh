@@ -8,7 +8,7 @@ want_test=0
 [ "${1:-}" = "--test" ] && want_test=1
 
 debs=(espeak-ng flite sox libsndfile1)
-[ "$want_test" = 1 ] && debs+=(chromium)
+[ "$want_test" = 1 ] && debs+=(chromium softhsm2)  # softhsm2: a real PKCS#11 token for the key provider tests
 missing=()
 for p in "${debs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ "${#missing[@]}" -gt 0 ]; then

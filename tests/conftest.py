@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
+from support.softhsm import SoftHsm, softhsm_or_skip
 
 from ecoute.config import Settings
 from ecoute.services.wiring import wire_hooks
@@ -35,10 +36,38 @@ def hooks_wired() -> None:
     wire_hooks()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def test_key_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """No test touches the user's key store: settings built without a key dir get this one.
+
+    The ``settings`` fixture gives each test its own key dir; this session-wide default covers
+    tests that build their own settings (module fixtures, subprocesses that inherit the environment).
+    """
+    key_dir = tmp_path_factory.mktemp("session-keys")
+    before = os.environ.get("ECOUTE_KEY_DIR")
+    os.environ["ECOUTE_KEY_DIR"] = str(key_dir)
+    yield key_dir
+    if before is None:
+        os.environ.pop("ECOUTE_KEY_DIR", None)
+    else:
+        os.environ["ECOUTE_KEY_DIR"] = before
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    """Settings with a fresh data dir and cheap password hashing (tests only)."""
-    return Settings.load(data_dir=tmp_path / "data", argon2_time_cost=1, argon2_memory_kib=1024)
+def settings(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Settings with a fresh data dir, its own key dir and cheap password hashing (tests only).
+
+    The key dir is also this test's ``ECOUTE_KEY_DIR``, so the CLI run in process and servers
+    started as subprocesses open the same key store as the test.
+    ``ECOUTE_TEST_KEY_PROVIDER=pkcs11`` runs the same tests with owner keys in a SoftHSM2 token.
+    """
+    monkeypatch.setenv("ECOUTE_KEY_DIR", str(tmp_path / "keys"))
+    loaded = Settings.load(data_dir=tmp_path / "data", key_dir=tmp_path / "keys",
+                           argon2_time_cost=1, argon2_memory_kib=1024)
+    if os.environ.get("ECOUTE_TEST_KEY_PROVIDER") == "pkcs11":
+        token = request.getfixturevalue("softhsm_token")
+        loaded = token.settings(loaded)
+    return loaded
 
 
 @pytest.fixture
@@ -76,6 +105,20 @@ def sqlite_store(settings: Settings) -> Iterator[Store]:
     opened = Store.open(settings)
     yield opened
     opened.close()
+
+
+# -- a real PKCS#11 token (SoftHSM2) ----------------------------------------------------
+
+@pytest.fixture(scope="session")
+def softhsm(tmp_path_factory: pytest.TempPathFactory) -> SoftHsm:
+    """A SoftHSM2 token directory of this test session, with tokens initialised in it."""
+    return softhsm_or_skip(tmp_path_factory.mktemp("softhsm"))
+
+
+@pytest.fixture
+def softhsm_token(softhsm: SoftHsm) -> SoftHsm:
+    """The session's main token (owner keys are labelled by random owner ids, so tests share it)."""
+    return softhsm
 
 
 # -- a real HTTP server ------------------------------------------------------------------

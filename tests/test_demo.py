@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -19,10 +20,11 @@ from ecoute.store.store import Store
 
 @pytest.mark.slow
 def test_demo_runs_the_whole_loop_and_prints_working_logins(tmp_path: Path):
-    data, port = tmp_path / "demo", free_port()
+    data, keys, port = tmp_path / "demo", tmp_path / "keys", free_port()
     exe = Path(sys.executable).with_name("ecoute")
     proc = subprocess.run([str(exe), "demo", "--data-dir", str(data), "--port", str(port)],
-                          capture_output=True, text=True, timeout=600, env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"})
+                          capture_output=True, text=True, timeout=600,
+                          env={"COLUMNS": "200", "PATH": "/usr/bin:/bin", "ECOUTE_KEY_DIR": str(keys)})
     assert proc.returncode == 0, proc.stderr[-2000:]
     out = proc.stdout
     stored = int(re.search(r"(\d+) stored", out).group(1))
@@ -31,7 +33,7 @@ def test_demo_runs_the_whole_loop_and_prints_working_logins(tmp_path: Path):
     logins = re.findall(r"(\S+@example\.org) / (\S+)", out)
     assert len(logins) == 2
 
-    store = Store.open(Settings.load(data_dir=data), run_migrations=False)
+    store = Store.open(Settings.load(data_dir=data, key_dir=keys), run_migrations=False)
     try:
         with store.session() as session:
             alice = session.query(Owner).filter(Owner.email == logins[0][0]).one()
@@ -42,7 +44,8 @@ def test_demo_runs_the_whole_loop_and_prints_working_logins(tmp_path: Path):
 
     # the printed login works on a freshly started server over the same data directory
     serve = subprocess.Popen([str(exe), "serve", "--data-dir", str(data), "--port", str(port)],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             env={**os.environ, "ECOUTE_KEY_DIR": str(keys)})
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
             for _ in range(200):

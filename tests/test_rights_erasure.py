@@ -113,10 +113,10 @@ def test_erasure_reaches_a_backup_taken_before(sqlite_store: Store, tmp_path):
     with store.session() as session:
         session.execute(text("PRAGMA wal_checkpoint(FULL)"))
     backup_dir = tmp_path / "backup"
-    shutil.copytree(store.settings.store.data_dir, backup_dir, ignore=shutil.ignore_patterns("keys"))
+    shutil.copytree(store.settings.store.data_dir, backup_dir)  # every file of the data directory
     erase_owner(store, ana, actor=Actor.owner(ana))
+    # the copy opened with the live key store (the settings' key dir), as a restore would
     backup = Store.open(store.settings.replace(data_dir=backup_dir), run_migrations=False)
-    backup.keys = store.keys  # the live key provider, as a restore would use
     try:
         with backup.vault_session() as (session, vault):
             assert session.get(Owner, ana).wrapped_dek is not None and session.get(Turn, t_ana) is not None

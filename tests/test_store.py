@@ -11,6 +11,7 @@ from sqlalchemy import select, text, update
 
 from ecoute.store import audit, crypto
 from ecoute.store.accounts import create_household, create_owner
+from ecoute.store.custody import KeyStoreUnreadable
 from ecoute.store.keys import LocalFileKeyProvider
 from ecoute.store.schema.owner import AuditEntry, Owner, Turn
 from ecoute.store.store import Store
@@ -81,12 +82,11 @@ def test_erasure_reaches_a_backup_taken_before(sqlite_store: Store, tmp_path):
     backup_dir = tmp_path / "backup"
     with store.session() as session:  # checkpoint WAL so the copy is complete
         session.execute(text("PRAGMA wal_checkpoint(FULL)"))
-    shutil.copytree(store.settings.store.data_dir, backup_dir, ignore=shutil.ignore_patterns("keys"))
+    shutil.copytree(store.settings.store.data_dir, backup_dir)  # every file of the data directory
     with store.vault_session() as (session, vault):
         vault.destroy_owner_key(ana)
-    # the backup (database + blobs) read with the live key provider: Ana is gone, Ben is not
+    # the backup (database + blobs) read with the live key store: Ana is gone, Ben is not
     backup = Store.open(store.settings.replace(data_dir=backup_dir), run_migrations=False)
-    backup.keys = store.keys
     with backup.vault_session() as (session, vault):
         assert session.get(Owner, ana).wrapped_dek is not None  # the backup still holds the wrapped key…
         with pytest.raises(KeyDestroyed):  # …but nothing unwraps it any more
@@ -96,7 +96,7 @@ def test_erasure_reaches_a_backup_taken_before(sqlite_store: Store, tmp_path):
 
 
 def test_key_file_is_private_and_refused_when_readable(settings):
-    provider = LocalFileKeyProvider(settings.store.data_dir / "keys" / "kek.bin")
+    provider = LocalFileKeyProvider(settings.store.key_dir / "kek.bin")
     assert stat.S_IMODE(provider.path.stat().st_mode) == 0o600
     wrapped = provider.wrap(b"k" * 32, "owner1")
     assert stat.S_IMODE((provider.owners_dir / "owner1").stat().st_mode) == 0o600
@@ -104,7 +104,7 @@ def test_key_file_is_private_and_refused_when_readable(settings):
     with pytest.raises(crypto.DecryptionError):
         provider.unwrap(wrapped, "owner2")
     os.chmod(provider.path, 0o644)
-    with pytest.raises(PermissionError, match="chmod 600"):
+    with pytest.raises(KeyStoreUnreadable, match="chmod 600"):
         LocalFileKeyProvider(provider.path)
 
 

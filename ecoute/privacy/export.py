@@ -73,8 +73,8 @@ def _nothing(*_args) -> None:
 # -- keys and paths -------------------------------------------------------------------------
 
 def signing_key(settings: Settings) -> Ed25519PrivateKey:
-    """The server's export-signing key, created (0600) on first use beside the KEK."""
-    secret = read_or_create_secret(settings.store.data_dir / "keys" / "export-signing.key")
+    """The server's export-signing key, created (0600) on first use in the key dir (not in the data)."""
+    secret = read_or_create_secret(settings.store.key_dir / "export-signing.key")
     return Ed25519PrivateKey.from_private_bytes(secret)
 
 

@@ -18,9 +18,11 @@ from ecoute.server.auth import LoginRequired
 from ecoute.server.pages import templates
 from ecoute.services.ingest import Conflict, UploadTooLarge
 from ecoute.store.schema.enums import LoginSubject
+from ecoute.store.vault import KeyDestroyed
 
 #: Error kind → HTTP status; the first matching class (in order) wins.
 STATUS: tuple[tuple[type[Exception], int], ...] = (
+    (KeyDestroyed, 410),  # the owner's key was destroyed: their items answer "erased"
     (AudioError, 400),
     (BadInput, 400),
     (NotFound, 404),

@@ -47,7 +47,7 @@ def checkpoint_log_path(settings: Settings) -> Path:
     """
     if settings.store.audit_checkpoint_log:
         return Path(settings.store.audit_checkpoint_log).expanduser()
-    return settings.store.data_dir / "keys" / LOG_NAME
+    return settings.store.key_dir / LOG_NAME
 
 
 class CheckpointLogMissing(EcouteError):

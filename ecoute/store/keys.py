@@ -6,8 +6,10 @@ database backup holds only wrapped DEKs, and once the owner's wrapping key is fo
 KEK in the world unwraps theirs again.
 
 The default keeps a master key in a local file (0600, created on first start) and a random
-salt per owner beside it (``keys/owners/<owner id>``); the owner's wrapping key is
-HKDF(master, salt). A production deployment plugs an HSM behind the same protocol.
+salt per owner beside it (``<key dir>/owners/<owner id>``); the owner's wrapping key is
+HKDF(master, salt). The key dir (``ECOUTE_KEY_DIR``) is never inside the data directory
+(:mod:`ecoute.store.custody`): a backup of the data must not carry the keys. An HSM plugs
+in behind the same protocol (:mod:`ecoute.store.keys_pkcs11`).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from ecoute import plugins
 from ecoute.config import Settings
 from ecoute.plugins import Family
 from ecoute.store import crypto
+from ecoute.store.custody import KeyStoreMissing, KeyStoreUnreadable, first_start, missing_message
 
 
 @runtime_checkable
@@ -56,15 +59,18 @@ class KeyProvider(Protocol):
 
 
 class LocalFileKeyProvider:
-    """Master key in ``<data_dir>/keys/kek.bin`` (0600) and one salt file per owner.
+    """Master key in ``<key dir>/kek.bin`` (0600) and one salt file per owner.
 
     Refuses key files that others can read. Owner salts are created on first wrap and
-    overwritten then removed by :meth:`forget`.
+    overwritten then removed by :meth:`forget`. ``create=False`` refuses to make a new
+    master key (the data already holds keys wrapped by the lost one).
     """
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, *, create: bool = True, missing: str = ""):
         self.path = path
         self.owners_dir = path.parent / "owners"
+        if not create and not path.exists():
+            raise KeyStoreMissing(missing or f"the key store {path} is missing; restore it from its backup")
         self._kek = read_or_create_secret(self.path)
         self.key_id = f"local-file:{crypto.keyed_tag(self._kek, 'key-id')[:16]}"
 
@@ -108,14 +114,24 @@ class LocalFileKeyProvider:
 
 
 def read_or_create_secret(path: Path) -> bytes:
-    """Read a 32-byte secret file (must be 0600), or create it atomically with 0600."""
+    """Read a 32-byte secret file (must be 0600), or create it atomically with 0600.
+
+    A key file that others can read, of the wrong size, or that this user may not read is
+    refused with the path and the fix (:class:`KeyStoreUnreadable`), never replaced.
+    """
     if path.exists():
         mode = stat.S_IMODE(path.stat().st_mode)
         if mode & 0o077:
-            raise PermissionError(f"{path} is readable by others (mode {mode:o}); run: chmod 600 {path}")
-        data = path.read_bytes()
+            raise KeyStoreUnreadable(f"the key file {path} is readable by others (mode {mode:o}); "
+                                     f"run: chmod 600 {path} (and chmod 700 {path.parent})")
+        try:
+            data = path.read_bytes()
+        except OSError as err:
+            raise KeyStoreUnreadable(f"the key file {path} cannot be read ({err.strerror}); run écoute as the "
+                                     f"user that owns it, or fix its owner: chown $USER {path}") from err
         if len(data) != crypto.KEY_BYTES:
-            raise ValueError(f"{path}: not a {crypto.KEY_BYTES}-byte key")
+            raise KeyStoreUnreadable(f"the key file {path} is not a {crypto.KEY_BYTES}-byte key ({len(data)} bytes): "
+                                     f"it is damaged; restore it from the key backup (README, Operations)")
         return data
     path.parent.mkdir(parents=True, exist_ok=True)
     os.chmod(path.parent, 0o700)
@@ -130,10 +146,13 @@ def read_or_create_secret(path: Path) -> bytes:
     return secret
 
 
-# Providers are built per store (not cached): each holds keys read from its own data dir.
+# Providers are built per store (not cached): each holds keys read from its own key dir.
 @plugins.declare(plugins.ANY_LANGUAGE)
 def local_file(settings: Settings) -> KeyProvider:
-    return LocalFileKeyProvider(settings.store.data_dir / "keys" / "kek.bin")
+    """The master key in ``settings.key_dir``; created only on a first start (no owner key wrapped yet)."""
+    path = settings.store.key_dir / "kek.bin"
+    create = path.exists() or first_start(settings)
+    return LocalFileKeyProvider(path, create=create, missing=missing_message(f"the key store {path}", settings))
 
 
 @plugins.declare(plugins.ANY_LANGUAGE)

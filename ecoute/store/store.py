@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from ecoute.config import Settings
-from ecoute.store import reviewrefs, zones
+from ecoute.store import custody, reviewrefs, zones
 from ecoute.store.anchor import CheckpointWriter
 from ecoute.store.blobs import BlobStore, get_blob_store
 from ecoute.store.checkpoints import open_checkpoint_log
@@ -39,10 +39,17 @@ class Store:
 
     @classmethod
     def open(cls, settings: Settings, *, run_migrations: bool = True) -> Store:
+        """Open database, keys and blobs; refuses (``KeyStoreError``) keys inside the data dir, lost or foreign."""
+        custody.check_key_dir_apart(settings)
         private_umask()  # the database, its -wal/-shm, blobs and keys are created 0600 (dirs 0700)
         make_private_dir(settings.store.data_dir)
         engine = open_engine(settings.store.db_url, run_migrations=run_migrations)
-        keys = get_key_provider(settings)
+        try:
+            keys = get_key_provider(settings)
+            custody.check_wrapped_by(engine, keys, settings)
+        except BaseException:
+            engine.dispose()
+            raise
         if run_migrations:
             reviewrefs.backfill(engine, keys)  # rows from before revision 0007 need the key provider
             reviewrefs.seal_legacy_reasons(engine, keys)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
+from ecoute.errors import EcouteError
 from ecoute.store import audit, crypto
 from ecoute.store.blobs import BlobStore
 from ecoute.store.keys import KeyProvider
@@ -29,8 +30,10 @@ from ecoute.store.schema.owner import Owner
 OwnerAuditView = audit.OwnerAuditView
 
 
-class KeyDestroyed(crypto.DecryptionError):
-    """The owner was erased: their data key no longer exists."""
+class KeyDestroyed(crypto.DecryptionError, EcouteError):
+    """The owner was erased: their data key no longer exists (the HTTP API answers 410 Gone)."""
+
+    exit_code = 3
 
 
 @dataclass(frozen=True)
@@ -73,11 +76,11 @@ class Vault:
             return self._deks[owner_id]
         owner = self.session.get(Owner, owner_id)
         if owner is None or owner.wrapped_dek is None:
-            raise KeyDestroyed(f"no data key for owner {owner_id[:6]}…: erased or unknown")
+            raise KeyDestroyed(f"erased: no data key for owner {owner_id[:6]}… (erased or unknown)")
         try:
             dek = self.keys.unwrap(owner.wrapped_dek, owner_id)
         except crypto.DecryptionError:
-            raise KeyDestroyed(f"the data key of owner {owner_id[:6]}… was destroyed") from None
+            raise KeyDestroyed(f"erased: the data key of owner {owner_id[:6]}… was destroyed") from None
         self._deks[owner_id] = dek
         return dek
 
