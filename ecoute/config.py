@@ -92,6 +92,8 @@ class Settings:
     review_language_rates: str = ""
     #: Turns below this ASR/intent confidence (or unhandled) get review_unsure_boost.
     review_unsure_confidence: float = 0.6
+    #: Learning loop k-anonymity: distinct owners a template or vocabulary word needs (3 at least).
+    improve_min_owners: int = 5
     #: Share of handed-out tasks that are gold (known answers), and of new tasks reviewed twice.
     review_gold_rate: float = 0.05
     review_double_fraction: float = 0.1

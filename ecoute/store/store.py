@@ -37,8 +37,12 @@ class Store:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A transaction: committed when the block ends, rolled back if it raises."""
-        session = self.sessions()
+        """A transaction: committed when the block ends, rolled back if it raises.
+
+        ``session.info["settings"]`` carries this store's settings to hook handlers that get
+        only the session (the learning loop rewrites its files on a deletion).
+        """
+        session = self.sessions(info={"settings": self.settings})
         try:
             yield session
             session.commit()
