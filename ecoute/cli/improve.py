@@ -134,9 +134,11 @@ def propose(dataset: str = DatasetOpt, min_owners: int | None = MinOwners,
             data_dir: Path | None = DataDir, as_json: bool = JsonOut) -> None:
     """Propose sentence templates from corrected transcripts the assistant got wrong or could not handle."""
     from ecoute.improve import proposals as props
+    from ecoute.improve.anonymity import required_owners
     from ecoute.improve.datasets import latest_fresh, load_examples
 
     settings = _settings(data_dir)
+    required_owners(settings, min_owners)  # a k below 3 (flag or setting) is refused before any work
     from ecoute.store.store import Store
 
     store = Store.open(settings)
@@ -187,9 +189,11 @@ def improvement_round(dataset: str = DatasetOpt,
                       min_owners: int | None = MinOwners,
                       data_dir: Path | None = DataDir, as_json: bool = JsonOut) -> None:
     """One round: build, measure before, propose, (accept), measure after — on the held-out split."""
+    from ecoute.improve.anonymity import required_owners
     from ecoute.improve.loop import improvement_round as run
 
     settings = _settings(data_dir)
+    required_owners(settings, min_owners)  # a k below 3 (flag or setting) is refused before any work
     from ecoute.store.store import Store
 
     result = run(Store.open(settings), settings, dataset=dataset, accept_all=accept_all, min_owners=min_owners,
@@ -218,13 +222,13 @@ def vocabulary(dataset: str = DatasetOpt, language: str = typer.Option("en", "--
     if language not in ("en", "fr", "de"):
         raise BadInput(f"--language must be en, fr or de, not {language!r}")
     settings = _settings(data_dir)
+    k = required_owners(settings)
     from ecoute.store.store import Store
 
     store = Store.open(settings)
     with store.vault_session() as (session, vault):
         version = latest_fresh(session, dataset)
         examples = load_examples(session, vault, version, split="train", language=language, purpose="vocabulary")
-        k = required_owners(settings)
         vocab = voc.build_vocabulary(session, examples, language, min_owners=k,
                                      device_names=voc.shared_device_names(session, min_households=k),
                                      dataset_version_id=version.id)
