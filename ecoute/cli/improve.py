@@ -261,7 +261,7 @@ def tune_wake(max_false_reject_increase: float = typer.Option(0.02, min=0.0, max
 @improve_app.command("demo-month")
 def demo_month(days: int = typer.Option(30, help="Days to simulate."), seed: int = typer.Option(0),
                data_dir: Path | None = DataDir, as_json: bool = JsonOut) -> None:
-    """Simulate a month of a household with review opted in, then one improvement round (before/after)."""
+    """Simulate a month of a neighbourhood (24 people) with review opted in, then one improvement round."""
     from rich.progress import Progress
 
     from ecoute.improve.demo_month import simulate_month

@@ -71,8 +71,8 @@ def demo(data_dir: Path | None = DataDir,
                                     help="Then simulate a month of review and one improvement round.")) -> None:
     """Run a household through the whole loop, then print the privacy page's URL and logins.
 
-    Two owners and a speaker; synthesised turns over HTTP; then a simulated month of
-    review and one improvement round (before / after)."""
+    Two owners and a speaker; synthesised turns over HTTP; then a simulated month of a
+    neighbourhood's review (enough people for the k-owner rule) and one improvement round."""
     import time
 
     from rich.console import Console
