@@ -28,6 +28,7 @@ from rich.table import Table
 from ecoute.config import Settings
 from ecoute.improve import datasets as ds
 from ecoute.improve import household as hh
+from ecoute.services.wiring import wire_hooks
 from ecoute.store.accounts import create_household, create_owner
 from ecoute.store.store import Store
 from ecoute.store.vault import Actor
@@ -66,6 +67,7 @@ def timed(fn):
 
 
 def main() -> None:
+    wire_hooks()  # deletion and erasure purge review tasks and datasets through the hooks
     parser = argparse.ArgumentParser()
     parser.add_argument("--items", type=int, default=10_000)
     parser.add_argument("--owners", type=int, default=200)

@@ -91,7 +91,7 @@ def main() -> None:
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "improve_vocabulary.json").write_text(json.dumps(
         {"vocabulary": vocab.words, "train_wer_without_vocabulary": train_wer, "held_out": out,
-         "model": settings.asr_model_en, "n_train": len(train), "n_test": len(test)}, indent=1))
+         "model": settings.speech.asr_model_en, "n_train": len(train), "n_test": len(test)}, indent=1))
     _plot(out, RESULTS / "improve_vocabulary.png")
 
 

@@ -32,6 +32,7 @@ from sqlalchemy import create_engine, func, select, text
 from ecoute.audio.io import Audio, wav_bytes
 from ecoute.config import Settings
 from ecoute.services import recordings as rec
+from ecoute.services.wiring import wire_hooks
 from ecoute.store.accounts import create_household, create_owner
 from ecoute.store.schema.owner import Turn
 from ecoute.store.store import Store
@@ -73,6 +74,7 @@ def fill(store: Store, owner_id: str, n: int, progress: Progress | None = None, 
 
 
 def main() -> None:
+    wire_hooks()  # deletion and erasure purge review tasks and datasets through the hooks
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=10_000)
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")

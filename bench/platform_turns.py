@@ -79,7 +79,7 @@ def run(db: str, mode: str, turns: int, clients: int, wavs: list[bytes], progres
     owner = add_owner(store, home, name="Bench", email=None, password=None)
     token = add_device(store, home, "bench speaker", owner).token
     app, server, thread = start_server(settings, store)
-    base = f"http://127.0.0.1:{settings.port}"
+    base = f"http://127.0.0.1:{settings.server.port}"
     headers = {"Authorization": f"Bearer {token}"}
 
     def post(i: int) -> bool:

@@ -152,7 +152,7 @@ def main() -> None:
         words_detected += len(spans) if detected else 0
         for m in MARGINS:
             alt = entity_times(transcript.words, wt.spans, [(e.start, e.end) for e in clip.entities], margin=m,
-                               margin_after=settings.bleep_margin_after_s, duration=audio.duration, to_edges=True)
+                               margin_after=settings.policy.bleep_margin_after_s, duration=audio.duration, to_edges=True)
             hit = sum(any(bs <= s and e <= be for bs, be in alt) for s, e in spans)
             sweep[m] += hit
             if detected:
@@ -198,13 +198,13 @@ def main() -> None:
         "entity_words": words_total,
         "coverage": round(words_covered / words_total, 3),
         "coverage_within_20ms": round(words_covered_20ms / words_total, 3),
-        "bleep_margin_s": settings.bleep_margin_s,
+        "bleep_margin_s": settings.policy.bleep_margin_s,
         "coverage_by_margin": {str(m): round(sweep[m] / words_total, 3) for m in MARGINS},
         "entity_words_in_detected_clips": words_detected,
         "coverage_given_detection_by_margin": {str(m): round(sweep_detected[m] / max(1, words_detected), 3)
                                                for m in MARGINS},
         "masked_share_of_audio_by_margin": {str(m): round(masked_s[m] / audio_s, 3) for m in MARGINS},
-        "bleep_margin_after_s": settings.bleep_margin_after_s,
+        "bleep_margin_after_s": settings.policy.bleep_margin_after_s,
         "masked_share_of_audio": round(masked_total / audio_s, 3),
         "non_entity_wer_prepared": round(wer_err_after / wer_ref, 3),
         "non_entity_wer_exact_mask": round(wer_err_oracle / wer_ref, 3),

@@ -30,6 +30,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from ecoute.config import Settings
 from ecoute.privacy.erasure import request_erasure, run_erasure
 from ecoute.privacy.export import export_owner, verify_export
+from ecoute.services.wiring import wire_hooks
 from ecoute.store.accounts import create_household, create_owner
 from ecoute.store.schema.owner import Turn
 from ecoute.store.store import Store
@@ -92,6 +93,7 @@ def erase(store: Store, owner_id: str) -> dict:
 
 
 def main() -> None:
+    wire_hooks()  # deletion and erasure purge review tasks and datasets through the hooks
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=10_000, help="recordings of the large owner")
     parser.add_argument("--audio-bytes", type=int, default=32_000, help="size of each recording (1 s = 32,000)")

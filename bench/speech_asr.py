@@ -106,7 +106,7 @@ def main() -> None:
 
         write_wav(p, audio)
         paths.append(p)
-    opts = dict(language="en", beam_size=settings.asr_beam_size, temperature=0.0, word_timestamps=True,
+    opts = dict(language="en", beam_size=settings.speech.asr_beam_size, temperature=0.0, word_timestamps=True,
                 condition_on_previous_text=False, vad_filter=False)
     t_ours, t_direct, seconds = [], [], 0.0
     for p in paths[:2]:  # warm both
@@ -116,7 +116,7 @@ def main() -> None:
             a = time.perf_counter()
             list(direct.transcribe(str(p), **opts)[0])
             b = time.perf_counter()
-            ours.transcribe(load_audio(p, max_seconds=settings.max_audio_seconds))
+            ours.transcribe(load_audio(p, max_seconds=settings.speech.max_audio_seconds))
             c = time.perf_counter()
             t_direct.append(b - a)
             t_ours.append(c - b)

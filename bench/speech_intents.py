@@ -20,7 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from speech_testset import REQUESTS, items  # noqa: E402
 
 from ecoute.assistant.intents import recognize  # noqa: E402
-from ecoute.assistant.turn import run_turn  # noqa: E402
+from ecoute.assistant.pipeline import Stage  # noqa: E402
+from ecoute.assistant.pipeline.runner import RunOptions, run  # noqa: E402
 from ecoute.audio import synth  # noqa: E402
 from ecoute.config import Settings  # noqa: E402
 
@@ -48,7 +49,8 @@ def main() -> None:
             subset = [it for it in subset if it.voice.label in keep]
         outcome: Counter = Counter()
         for it in track(subset, description=f"turns {lang}", console=console):
-            r = run_turn(synth.wake_and_request(it.text, it.voice, lang=lang), settings, language=lang)
+            r = run(synth.wake_and_request(it.text, it.voice, lang=lang), settings, end=Stage.SKILL,
+                    options=RunOptions(language=lang))
             if not r.wake:
                 outcome["no_wake"] += 1
             elif r.false_activation:

@@ -4,9 +4,9 @@ Run by hand: .venv/bin/python bench/speech_latency.py [--runs 20]
 Writes bench/results/speech_latency.json.
 
 A speaker streams audio as it is spoken, so what the person waits for after they stop
-talking is: the endpointer's trailing silence (END_SILENCE_S, a fixed design cost) plus
-the processing that cannot start before the end of speech (ASR of the wake word and
-request, intent, skill), taken from run_turn's own stage timings on a recording that
+talking is: the endpointer's trailing silence (``end_of_speech_s``, a fixed design cost)
+plus the processing that cannot start before the end of speech (ASR of the wake word and
+request, intent, skill), taken from the pipeline's stage events on a recording that
 ends just after the trailing silence. The figure where VAD also runs after the speech
 (as it does on a whole file) is reported next to it. The anchor is the request's own duration (printed as a ratio).
 """
@@ -25,7 +25,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import track
 
-from ecoute.assistant.turn import END_SILENCE_S, run_turn
+from ecoute.assistant.pipeline import Stage
+from ecoute.assistant.pipeline.runner import RunOptions, run
 from ecoute.audio import synth
 from ecoute.audio.io import load_audio, write_wav
 from ecoute.config import Settings
@@ -47,20 +48,21 @@ def main() -> None:
     if args.sweep:
         return sweep(settings, [float(x) for x in args.sweep.split(",")],
                      [int(b) for b in args.beams.split(",")], args.runs, args.every)
+    silence = settings.speech.end_of_speech_s
     voice = synth.VOICES["en"][5]
     request = load_audio(synth.speak(REQUEST, voice))
     wake = load_audio(synth.speak("alexa", voice))
-    audio = synth.concat([0.5, wake, 0.25, request, END_SILENCE_S + 0.1])
-    run_turn(audio, settings)  # load models once, as a running speaker has them loaded
+    audio = synth.concat([0.5, wake, 0.25, request, silence + 0.1])
+    run(audio, settings, end=Stage.SKILL)  # load models once, as a running speaker has them loaded
     after_speech, pessimistic, totals = [], [], []
     for _ in track(range(args.runs), description="turns", console=console):
-        r = run_turn(audio, settings)
+        r = run(audio, settings, end=Stage.SKILL)
         assert r.answer and r.intent == "HassShoppingListAddItem", r.to_json()
         # ASR, intent and skill cannot start before the end of speech; wake and VAD run
         # while the person talks on a streaming device (counted in the pessimistic figure).
         processing = r.timings_ms["asr"] + r.timings_ms["intent"] + r.timings_ms["skill"]
-        after_speech.append(END_SILENCE_S * 1000 + processing)
-        pessimistic.append(END_SILENCE_S * 1000 + r.timings_ms["total"] - r.timings_ms["wake"])
+        after_speech.append(silence * 1000 + processing)
+        pessimistic.append(silence * 1000 + r.timings_ms["total"] - r.timings_ms["wake"])
         totals.append(r.timings_ms["total"])
     path = Path("/tmp/ecoute-bench-ask.wav")
     write_wav(path, audio)
@@ -77,8 +79,8 @@ def main() -> None:
         "runs": args.runs,
         "end_of_speech_to_answer_ms_median": round(statistics.median(after_speech), 1),
         "end_of_speech_to_answer_ms_p90": round(sorted(after_speech)[int(0.9 * len(after_speech)) - 1], 1),
-        "of_which_endpoint_silence_ms": END_SILENCE_S * 1000,
-        "processing_after_speech_ms_median": round(statistics.median(after_speech) - END_SILENCE_S * 1000, 1),
+        "of_which_endpoint_silence_ms": silence * 1000,
+        "processing_after_speech_ms_median": round(statistics.median(after_speech) - silence * 1000, 1),
         "ratio_to_request_duration": round(statistics.median(after_speech) / 1000 / request.duration, 3),
         "end_of_speech_to_answer_ms_median_if_vad_ran_after_speech": round(statistics.median(pessimistic), 1),
         "run_turn_total_ms_median": round(statistics.median(totals), 1),
@@ -137,12 +139,12 @@ def sweep(settings: Settings, silences: list[float], beams: list[int], runs: int
     audio = synth.concat([0.5, wake, 0.25, request, max(silences) + 0.1])
     cfgs = {b: settings.replace(asr_beam_size=b) for b in beams}
     for cfg in cfgs.values():
-        run_turn(audio, cfg)  # load each model once
+        run(audio, cfg, end=Stage.SKILL)  # load each model once
     processing: dict[int, list[float]] = {b: [] for b in beams}
     for i in track(range(runs), description="latency", console=console):
         for b in beams if i % 2 == 0 else beams[::-1]:
             for sil in silences:
-                r = run_turn(audio, cfgs[b], end_silence_s=sil)
+                r = run(audio, cfgs[b], end=Stage.SKILL, options=RunOptions(end_of_speech_s=sil))
                 assert r.intent == "HassShoppingListAddItem", (b, sil, r.to_json())
             processing[b].append(r.timings_ms["asr"] + r.timings_ms["intent"] + r.timings_ms["skill"])
     voices = {v.label for v in synth.VOICES["en"][::every]}
@@ -163,7 +165,7 @@ def sweep(settings: Settings, silences: list[float], beams: list[int], runs: int
                 outcome: dict = {}  # same endpoint → same ASR input → same turn: run each distinct one once
                 for sil in sorted(silences, reverse=True):
                     if ends[sil] not in outcome:
-                        r = run_turn(a, cfgs[b], end_silence_s=sil)
+                        r = run(a, cfgs[b], end=Stage.SKILL, options=RunOptions(end_of_speech_s=sil))
                         outcome[ends[sil]] = (r.wake and not r.false_activation
                                               and (r.intent, r.slots) == (it.intent, it.slots))
                     ok[sil] += outcome[ends[sil]]

@@ -1,8 +1,8 @@
 """Background stages and how they run.
 
 A stage is a plain function ``fn(store: Store, **kwargs) -> dict`` named in
-:data:`STAGES` by a dotted path, so this module imports nothing of the areas that own
-the stages (review sampling, retention, erasure, export) until a job runs.
+:data:`STAGES` by a dotted path, so a stage's module (review sampling, retention,
+erasure, export) is imported only when a job of it runs.
 
 Two runners behind one protocol, chosen by ``settings.job_runner`` from the registry
 (:mod:`ecoute.plugins`, family ``jobs``). A runner serves one opened store, so the
@@ -29,6 +29,9 @@ from typing import Any, Protocol, runtime_checkable
 from ecoute import plugins
 from ecoute.config import Settings
 from ecoute.plugins import Family
+from ecoute.review.tasks import prepare_pending
+from ecoute.services.wiring import wire_hooks
+from ecoute.store.schema.owner import DataSubjectRequest, Turn
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +74,7 @@ def resolve(stage: str) -> Callable[..., dict]:
 
 def run_stage(store, stage: str, **kwargs: Any) -> dict:
     """Run one stage now, in the calling thread (what every runner ends up doing)."""
+    wire_hooks()  # a worker process may start here rather than in the server
     return resolve(stage)(store, **kwargs) or {}
 
 
@@ -87,7 +91,7 @@ class InlineJobRunner:
 
     def __init__(self, store, *, sweep_interval_s: float | None = None):
         self.store = store
-        self.sweep_interval_s = (store.settings.retention_sweep_interval_s
+        self.sweep_interval_s = (store.settings.jobs.retention_sweep_interval_s
                                  if sweep_interval_s is None else sweep_interval_s)
         self._queue: queue.Queue[tuple[str, dict] | None] = queue.Queue()
         self._stop = threading.Event()
@@ -137,8 +141,6 @@ class InlineJobRunner:
         """Re-enqueue the work a previous process left undone; returns how many jobs."""
         from sqlalchemy import select
 
-        from ecoute.store.schema.owner import DataSubjectRequest, Turn
-
         count = 0
         with self.store.session() as session:
             turn_ids = session.execute(select(Turn.id).where(
@@ -151,8 +153,6 @@ class InlineJobRunner:
                 self.enqueue("sample_turn", turn_id=turn_id)
                 count += 1
         if _available("review_prepare"):  # samples whose preparation a crash interrupted
-            from ecoute.review.tasks import prepare_pending
-
             for sample_id in prepare_pending(self.store):
                 self.enqueue("review_prepare", sample_id=sample_id)
                 count += 1
@@ -212,7 +212,7 @@ class ProcrastinateJobRunner:
         import procrastinate
 
         self.store = store
-        url = store.settings.db_url.replace("postgresql+psycopg://", "postgresql://")
+        url = store.settings.store.db_url.replace("postgresql+psycopg://", "postgresql://")
         self.app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=url))
         self._tasks = {name: self.app.task(name=name)(self._runner(name)) for name in STAGES}
 

@@ -9,12 +9,12 @@ installing a distribution that declares, for example::
 
 and choosing it with ``ECOUTE_ASR_ENGINE=my-asr``; nothing in écoute is edited.
 
-Built-in engines use the very same ``module:attribute`` entry points, but from the
-:data:`BUILTIN` table below rather than from pyproject's entry-point section: a source
-checkout (``PYTHONPATH=.``) or a stale editable install has no up-to-date package
-metadata, and the engines that store keys and blobs must never go missing because of
-that. A discovered entry point that reuses a built-in name is ignored with a warning, so
-installing a package can never silently replace, say, the key provider.
+Built-in engines are declared the very same way, in écoute's own pyproject.toml, so the
+registry (core, the bottom layer) names no module above it. Entry points of the ``ecoute``
+distribution win: one from another distribution that reuses a built-in name is ignored
+with a warning, so installing a package can never silently replace, say, the key provider.
+Running from a source tree without an install has no metadata and therefore no engines:
+:class:`EngineUnavailable` then says to install the package (``pip install -e .``).
 
 A factory declares the languages it serves in a ``languages`` attribute (codes, or
 :data:`ANY_LANGUAGE` for engines that do not depend on a language, or a callable
@@ -76,19 +76,6 @@ class Family(StrEnum):
 _NOUNS = {Family.ASR: "ASR engine", Family.TTS: "TTS engine", Family.WAKE: "wake engine",
           Family.VAD: "VAD engine", Family.KEYS: "key provider", Family.BLOBS: "blob store",
           Family.JOBS: "job runner"}
-
-#: écoute's own engines, as entry-point values (imported only when an engine is used).
-BUILTIN: Final[dict[Family, dict[str, str]]] = {
-    Family.ASR: {"faster-whisper": "ecoute.speech.asr:faster_whisper",
-                 "pocketsphinx": "ecoute.speech.asr:pocketsphinx"},
-    Family.TTS: {"espeak-ng": "ecoute.speech.tts:espeak_ng", "piper": "ecoute.speech.tts:piper"},
-    Family.WAKE: {"micro": "ecoute.audio.wake:micro", "open": "ecoute.audio.wake:open_wake",
-                  "either": "ecoute.audio.wake:either"},
-    Family.VAD: {"silero": "ecoute.audio.vad:silero", "micro": "ecoute.audio.vad:micro"},
-    Family.KEYS: {"local-file": "ecoute.store.keys:local_file", "vault-transit": "ecoute.store.keys:vault_transit"},
-    Family.BLOBS: {"local": "ecoute.store.blobs:local", "s3": "ecoute.store.blobs:s3"},
-    Family.JOBS: {"inline": "ecoute.jobs:inline", "procrastinate": "ecoute.jobs:procrastinate"},
-}
 
 BUILTIN_ORIGIN: Final = "ecoute"
 IN_PROCESS_ORIGIN: Final = "registered in process"
@@ -159,16 +146,28 @@ _in_process: dict[Family, dict[str, Engine]] = {family: {} for family in Family}
 
 @cache
 def _discovered(family: Family) -> dict[str, Engine]:
-    table = {name: Engine(family, name, target, BUILTIN_ORIGIN) for name, target in BUILTIN[family].items()}
-    for ep in entry_points(group=family.group):
+    found = list(entry_points(group=family.group))
+    table = {ep.name: Engine(family, ep.name, ep.value, BUILTIN_ORIGIN)
+             for ep in found if ep.dist is not None and ep.dist.name == BUILTIN_ORIGIN}
+    if not table:
+        raise EngineUnavailable(f"no {family.noun} is declared: écoute's engines are entry points of its "
+                                "installed package; install it (pip install -e .)")
+    for ep in found:
         origin = ep.dist.name if ep.dist is not None else "an unnamed distribution"
+        if origin == BUILTIN_ORIGIN:
+            continue
         known = table.get(ep.name)
         if known is None:
             table[ep.name] = Engine(family, ep.name, ep.value, origin)
-        elif known.target != ep.value:  # the same target is écoute's own metadata: nothing to say
+        else:
             log.warning("ignored the %s %r from %s (%s): %s already provides that name",
                         family.noun, ep.name, origin, ep.value, known.origin)
     return table
+
+
+def builtin_names(family: Family) -> list[str]:
+    """The names of écoute's own engines of ``family`` (declared in its pyproject.toml)."""
+    return sorted(name for name, engine in _discovered(family).items() if engine.origin == BUILTIN_ORIGIN)
 
 
 def refresh() -> None:
@@ -202,22 +201,22 @@ def configured_name(family: Family, settings: Settings) -> str:
     """The engine name ``settings`` chooses for ``family`` (the one place that maps families to settings)."""
     match family:
         case Family.ASR:
-            return settings.asr_engine
+            return settings.speech.asr_engine
         case Family.TTS:
             # A configured Piper voice is meant to be used even if the engine was left at the default.
-            if settings.piper_voice and settings.tts_engine == "espeak-ng":
+            if settings.speech.piper_voice and settings.speech.tts_engine == "espeak-ng":
                 return "piper"
-            return settings.tts_engine
+            return settings.speech.tts_engine
         case Family.WAKE:
-            return settings.wake_engine
+            return settings.speech.wake_engine
         case Family.VAD:
-            return settings.vad_engine
+            return settings.speech.vad_engine
         case Family.KEYS:
-            return settings.key_provider
+            return settings.store.key_provider
         case Family.BLOBS:
-            return settings.blob_store
+            return settings.store.blob_store
         case Family.JOBS:
-            return settings.job_runner
+            return settings.jobs.job_runner
 
 
 def create(family: Family, settings: Settings, name: str | None = None) -> Any:

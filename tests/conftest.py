@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from ecoute.config import Settings
+from ecoute.services.wiring import wire_hooks
 from ecoute.store.store import Store
 
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
@@ -26,6 +27,12 @@ def postgres_available() -> bool:
             return True
     except OSError:
         return False
+
+
+@pytest.fixture(autouse=True, scope="session")
+def hooks_wired() -> None:
+    """What every start-up path does (server, CLI, job runner): register the hook handlers."""
+    wire_hooks()
 
 
 @pytest.fixture

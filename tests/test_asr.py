@@ -56,7 +56,7 @@ def test_same_speech_at_44k_stereo_gives_same_words(cfg: Settings, english: Audi
 
 
 def test_engine_is_loaded_once(cfg: Settings) -> None:
-    assert get_asr(cfg, "en") is get_asr(cfg.replace(data_dir=cfg.data_dir / "other"), "en")
+    assert get_asr(cfg, "en") is get_asr(cfg.replace(data_dir=cfg.store.data_dir / "other"), "en")
 
 
 def test_multilingual_base_forced_french(cfg: Settings) -> None:

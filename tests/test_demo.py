@@ -12,7 +12,7 @@ import pytest
 from conftest import free_port
 
 from ecoute.config import Settings
-from ecoute.privacy import audit
+from ecoute.store import audit
 from ecoute.store.schema.owner import Owner, Turn
 from ecoute.store.store import Store
 

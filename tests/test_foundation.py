@@ -15,8 +15,8 @@ def test_settings_from_env(monkeypatch, tmp_path):
     monkeypatch.setenv("ECOUTE_REVIEW_SAMPLE_RATE", "0.25")
     monkeypatch.setenv("ECOUTE_DATA_DIR", str(tmp_path))
     s = Settings.load()
-    assert s.review_sample_rate == 0.25 and s.data_dir == tmp_path
-    assert s.db_url == f"sqlite:///{tmp_path / 'ecoute.db'}"
+    assert s.policy.review_sample_rate == 0.25 and s.store.data_dir == tmp_path
+    assert s.store.db_url == f"sqlite:///{tmp_path / 'ecoute.db'}"
     with pytest.raises(ValueError, match="unknown setting"):
         Settings.load(not_a_setting=1)
 

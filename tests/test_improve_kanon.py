@@ -16,6 +16,7 @@ from sqlalchemy import select
 from test_review_support import add_owner, add_turn
 
 from ecoute.assistant.intents import recognize
+from ecoute.config import ConfigError
 from ecoute.errors import BadInput
 from ecoute.improve import anonymity
 from ecoute.improve import datasets as ds
@@ -155,8 +156,8 @@ def test_k_below_the_floor_is_refused_by_the_api(sqlite_store):
                 props.propose(session, settings, [], min_owners=k)
             with pytest.raises(BadInput, match="at least 3"):
                 voc.build_vocabulary(session, [], "en", min_owners=k)
-        with pytest.raises(BadInput, match="ECOUTE_IMPROVE_MIN_OWNERS"):
-            props.propose(session, settings.replace(improve_min_owners=1), [])
+    with pytest.raises(ConfigError, match="improve_min_owners=1: must be at least 3"):
+        settings.replace(improve_min_owners=1)  # the setting itself is refused when it is read
 
 
 # -- withdrawal: erasure and deletion reach the files -------------------------------------------

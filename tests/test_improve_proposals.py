@@ -53,7 +53,7 @@ def test_accepted_template_changes_the_assistants_answer(sqlite_store, loop_sett
         _add("we are out of rice", "rice"),  # one task only: below the support needed
         _add("add tea to my shopping list", "tea"),  # already handled: no proposal
     ])
-    extra = settings.extra_sentences_dir
+    extra = settings.store.extra_sentences_dir
     assert recognize("pop bread on the list", "en", extra_dir=extra) is None
     before = answer(recognize("pop bread on the list", "en", extra_dir=extra), TurnContext(), "en")
     assert before.handled is False
@@ -90,7 +90,7 @@ def test_new_intent_is_proposed_and_defined_in_its_own_file(sqlite_store, loop_s
         made = props.propose(session, settings, examples)
         assert [(p.intent, p.template, p.new_intent) for p in made] == [("EcouteTellJoke", "tell me a joke", True)]
         props.decide(session, settings, made[0].id, accept=True, staff_id="lead-1")
-    match = recognize("tell me a joke", "en", extra_dir=settings.extra_sentences_dir)
+    match = recognize("tell me a joke", "en", extra_dir=settings.store.extra_sentences_dir)
     assert match is not None and match.intent == "EcouteTellJoke"
 
 
@@ -101,7 +101,7 @@ def test_rejected_or_unsupported_proposals_are_not_written(sqlite_store, loop_se
         made = props.propose(session, settings, examples)
         props.decide(session, settings, made[0].id, accept=False, staff_id="lead-1")
         assert props.propose(session, settings, examples) == []  # a rejected template is not proposed again
-    assert recognize("pop bread on the list", "en", extra_dir=settings.extra_sentences_dir) is None
+    assert recognize("pop bread on the list", "en", extra_dir=settings.store.extra_sentences_dir) is None
 
 
 def test_removed_support_withdraws_a_pending_proposal(sqlite_store, loop_settings):

@@ -121,7 +121,7 @@ def test_bad_tokens_and_bad_uploads_store_nothing(live_server, sqlite_store, hom
         ({"other": ("t.wav", wav, "audio/wav")}, {}, 400, "'audio'"),
         ({"audio": ("t.wav", wav, "audio/wav")}, {"wake_score": "high"}, 400, "wake_score"),
         ({"audio": ("t.wav", wav, "audio/wav")}, {"wake_score": "7"}, 400, "wake_score"),
-        ({"audio": ("t.wav", b"\0" * (sqlite_store.settings.max_upload_bytes + 10), "audio/wav")}, {}, 413, "limit"),
+        ({"audio": ("t.wav", b"\0" * (sqlite_store.settings.server.max_upload_bytes + 10), "audio/wav")}, {}, 413, "limit"),
     ]
     for files, data, status, reason in cases:
         reply = httpx.post(url, headers=auth, files=files, data=data, timeout=30)
@@ -174,7 +174,7 @@ def test_turns_answered_stored_sealed_and_sampled(live_server, sqlite_store, hom
     assert live_server.app.state.jobs.wait_idle(60)
 
     known = [first["transcript"], first["answer"], second["transcript"], second["answer"]]
-    files = [p for p in sqlite_store.settings.data_dir.rglob("*") if p.is_file()]
+    files = [p for p in sqlite_store.settings.store.data_dir.rglob("*") if p.is_file()]
     for path in files:
         data = path.read_bytes()
         for plain in known:

@@ -20,7 +20,7 @@ def _ok(*args: str, env: dict | None = None) -> str:
 
 
 def test_admin_commands_and_audit_verify(settings):
-    data = str(settings.data_dir)
+    data = str(settings.store.data_dir)
     env = {"ECOUTE_ARGON2_TIME_COST": "1", "ECOUTE_ARGON2_MEMORY_KIB": "1024", "ECOUTE_NEW_PASSWORD": "pw-long-enough"}
     home = _ok("household", "add", "The Smiths", "--data-dir", data)
     owner = _ok("owner", "add", "--household", home, "--name", "Sam", "--email", "sam@example.org",

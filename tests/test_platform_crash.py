@@ -27,7 +27,7 @@ pytestmark = pytest.mark.slow
 def _serve(settings, port: int, pause_s: float) -> subprocess.Popen:
     env = {**os.environ, "ECOUTE_INGEST_PAUSE_S": str(pause_s), "ECOUTE_ARGON2_TIME_COST": "1",
            "ECOUTE_ARGON2_MEMORY_KIB": "1024"}
-    proc = subprocess.Popen([sys.executable, "-m", "ecoute.cli", "serve", "--data-dir", str(settings.data_dir),
+    proc = subprocess.Popen([sys.executable, "-m", "ecoute.cli", "serve", "--data-dir", str(settings.store.data_dir),
                              "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 180  # generous: CI machines can be heavily loaded
     while time.monotonic() < deadline:

@@ -11,7 +11,6 @@ from test_platform_support import add_turn, device, household
 
 from ecoute.errors import BadInput, NotFound
 from ecoute.jobs import InlineJobRunner
-from ecoute.server.auth import token_hash
 from ecoute.services import devices as pairing
 from ecoute.services import recordings as rec
 from ecoute.services.ingest import remove_orphan_blobs
@@ -20,6 +19,7 @@ from ecoute.services.skill_state import DbSkillState
 from ecoute.store.schema.owner import Device, FalseActivationCount, Owner, SkillState, Turn
 from ecoute.store.schema.platform import DevicePairing
 from ecoute.store.store import Store
+from ecoute.store.tokens import token_hash
 
 
 def _turn_count(store: Store, owner_id: str, *, false_activation: bool = False) -> int:
@@ -209,7 +209,7 @@ def test_no_plaintext_of_platform_content_at_rest(store: Store):
     add_turn(store, alice, secret)
     with store.vault_session() as (session, vault):
         DbSkillState(session, vault, alice).put("shopping", {"items": [secret]})
-    for path in store.settings.data_dir.rglob("*"):
+    for path in store.settings.store.data_dir.rglob("*"):
         if path.is_file():
             assert secret.encode() not in path.read_bytes(), path
     with store.session() as session:

@@ -28,9 +28,9 @@ from ecoute.store.blobs import BlobStore, LocalBlobStore, get_blob_store
 from ecoute.store.keys import KeyProvider, LocalFileKeyProvider, get_key_provider
 
 #: Built-ins that need an outside service, an optional package or an operator's file to be built.
-NEEDS_OUTSIDE = {(Family.TTS, "piper"), (Family.KEYS, "vault-transit"), (Family.BLOBS, "s3"),
+NEEDS_OUTSIDE = {(Family.TTS, "piper"), (Family.BLOBS, "s3"),
                  (Family.JOBS, "procrastinate")}
-BUILTINS = [(family, name) for family in Family for name in plugins.BUILTIN[family]]
+BUILTINS = [(family, name) for family in Family for name in plugins.builtin_names(family)]
 
 
 def _build(family: Family, settings: Settings) -> object:
@@ -89,7 +89,7 @@ def test_runner_comes_from_the_registry(sqlite_store) -> None:
 
 
 def test_expensive_engines_stay_cached_and_stores_do_not(settings: Settings) -> None:
-    other = settings.replace(data_dir=settings.data_dir / "other")
+    other = settings.replace(data_dir=settings.store.data_dir / "other")
     assert get_wake_detector(settings) is get_wake_detector(other)
     assert get_vad(settings) is get_vad(other)
     assert get_asr(settings.replace(asr_engine="pocketsphinx")) is get_asr(other.replace(asr_engine="pocketsphinx"))
@@ -106,7 +106,7 @@ def test_unknown_name_is_a_clear_error_listing_the_names(settings: Settings, fam
     assert isinstance(caught.value, BadInput) and isinstance(caught.value, EcouteError)
     message = str(caught.value)
     assert message.startswith(f"unknown {family.noun} 'nope'; choose one of ")
-    assert all(name in message for name in plugins.BUILTIN[family])
+    assert all(name in message for name in plugins.builtin_names(family))
 
 
 def _run_cli(args: list[str], capsys, monkeypatch) -> tuple[int, str, str]:
@@ -147,7 +147,7 @@ class ParrotAsr:
 
 
 def build(settings):
-    return ParrotAsr(settings.language)
+    return ParrotAsr(settings.speech.language)
 
 
 build.languages = ["fr"]

@@ -10,8 +10,8 @@ import httpx
 from sqlalchemy import func, select
 from test_review_support import PASSWORD, add_owner, add_staff, add_task, add_turn, task_status
 
-from ecoute.privacy import audit
 from ecoute.review.assignment import next_task
+from ecoute.store import audit
 from ecoute.store.schema.owner import AuditEntry
 from ecoute.store.schema.review import Annotation, ReviewAssignment, Staff
 
@@ -33,7 +33,7 @@ def _counts(store) -> tuple[int, int, int]:
 
 def test_refusals_are_clear_and_change_nothing(live_server, sqlite_store):
     store = sqlite_store
-    store.settings.review_gold_rate = 0.0
+    store.settings.policy.review_gold_rate = 0.0
     ana, dev = add_owner(store)
     ben, bdev = add_owner(store, name="Ben", language="fr")
     t_en = add_task(store, ana, add_turn(store, ana, dev))
@@ -78,7 +78,7 @@ def test_refusals_are_clear_and_change_nothing(live_server, sqlite_store):
 
 def test_task_of_an_erased_owner_fails_cleanly_and_vanishes(live_server, sqlite_store):
     store = sqlite_store
-    store.settings.review_gold_rate = 0.0
+    store.settings.policy.review_gold_rate = 0.0
     ana, dev = add_owner(store)
     task_id = add_task(store, ana, add_turn(store, ana, dev))
     add_staff(store, "en@site.example")

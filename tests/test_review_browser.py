@@ -29,8 +29,8 @@ def _wait_playable(page) -> float:
 
 def test_listen_correct_flag_escalate_skip_with_the_keyboard(live_server, sqlite_store, page):
     store = sqlite_store
-    store.settings.review_gold_rate = 0.0
-    store.settings.review_break_every = 3
+    store.settings.policy.review_gold_rate = 0.0
+    store.settings.policy.review_break_every = 3
     ids = []
     for i in range(4):
         owner, device = add_owner(store, name=f"owner{i}")
@@ -90,7 +90,7 @@ def test_listen_correct_flag_escalate_skip_with_the_keyboard(live_server, sqlite
 
 def test_lead_sees_escalations_and_pauses_a_reviewer(live_server, sqlite_store, page):
     store = sqlite_store
-    store.settings.review_gold_rate = 0.0
+    store.settings.policy.review_gold_rate = 0.0
     owner, device = add_owner(store)
     task_id = add_task(store, owner, add_turn(store, owner, device))
     rev = add_staff(store, "rev@site.example", name="Rita")
@@ -142,7 +142,7 @@ def test_owner_opts_in_then_out_and_pending_tasks_go(live_server, sqlite_store, 
     from ecoute.review import annotate
     from ecoute.review.assignment import next_task, stream_clip
 
-    store.settings.review_gold_rate = 0.0
+    store.settings.policy.review_gold_rate = 0.0
     with store.vault_session() as (session, vault):
         staff = session.get(Staff, rev)
         got = next_task(session, vault, store.settings, staff)

@@ -140,10 +140,10 @@ def _check(label: str, reply: httpx.Response, forbidden: dict[str, list[str]]) -
 
 def test_no_reviewer_or_lead_response_identifies_an_owner(live_server, sqlite_store):
     store = sqlite_store
-    store.settings.review_sample_rate = 1.0
-    store.settings.review_cap_per_owner_30d = 100
-    store.settings.review_gold_rate = 0.0
-    store.settings.review_double_fraction = 0.0
+    store.settings.policy.review_sample_rate = 1.0
+    store.settings.policy.review_cap_per_owner_30d = 100
+    store.settings.policy.review_gold_rate = 0.0
+    store.settings.policy.review_double_fraction = 0.0
     forbidden = _populate(store)
     with store.session() as session:
         tasks = list(session.execute(select(ReviewTask)).scalars())

@@ -9,13 +9,14 @@ import pytest
 from sqlalchemy import func, select, text
 from test_review_support import add_owner, add_staff, add_task, add_turn, task_status
 
+from ecoute.assistant.listened import spoken_answer
 from ecoute.errors import Forbidden
-from ecoute.privacy import audit
 from ecoute.review import annotate, consent
 from ecoute.review.assignment import next_task, stream_clip
 from ecoute.review.errors import AlreadySubmitted, CapReached, InvalidAnnotation, NotYours, TaskGone
-from ecoute.review.listening import spoken_answer, who_listened
+from ecoute.review.listening import who_listened
 from ecoute.review.purge import remove_tasks_for_turns
+from ecoute.store import audit
 from ecoute.store.schema.owner import AuditEntry, Consent, ReviewerExposure, ReviewLink
 from ecoute.store.schema.review import Annotation, ReviewTask, Staff
 from ecoute.store.store import Store

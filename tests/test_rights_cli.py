@@ -21,7 +21,7 @@ class Result:
 
 
 def _env(settings) -> dict:
-    return {"ECOUTE_DATA_DIR": str(settings.data_dir), "ECOUTE_ARGON2_TIME_COST": "1",
+    return {"ECOUTE_DATA_DIR": str(settings.store.data_dir), "ECOUTE_ARGON2_TIME_COST": "1",
             "ECOUTE_ARGON2_MEMORY_KIB": "1024"}
 
 

@@ -19,11 +19,12 @@ from test_rights_support import (
 )
 
 from ecoute.errors import NotFound
-from ecoute.privacy import audit
-from ecoute.privacy.deletion import delete_turns, purge_tombstones
+from ecoute.privacy.deletion import delete_turns
+from ecoute.store import audit
 from ecoute.store.schema.owner import BlobTombstone, PartnerHandoff, ReviewLink, Turn
 from ecoute.store.schema.review import Annotation, ReviewTask
 from ecoute.store.store import Store
+from ecoute.store.tombstones import purge_tombstones
 from ecoute.store.vault import Actor
 
 

@@ -25,9 +25,9 @@ from test_rights_support import (
 )
 
 from ecoute.config import Settings
-from ecoute.privacy import audit
 from ecoute.privacy.erasure import STEPS, erase_owner, request_erasure, resume_erasures, run_erasure
 from ecoute.privacy.export import export_owner
+from ecoute.store import audit
 from ecoute.store.schema.datasets import DatasetVersion
 from ecoute.store.schema.owner import (
     DataSubjectRequest,
@@ -113,7 +113,7 @@ def test_erasure_reaches_a_backup_taken_before(sqlite_store: Store, tmp_path):
     with store.session() as session:
         session.execute(text("PRAGMA wal_checkpoint(FULL)"))
     backup_dir = tmp_path / "backup"
-    shutil.copytree(store.settings.data_dir, backup_dir, ignore=shutil.ignore_patterns("keys"))
+    shutil.copytree(store.settings.store.data_dir, backup_dir, ignore=shutil.ignore_patterns("keys"))
     erase_owner(store, ana, actor=Actor.owner(ana))
     backup = Store.open(store.settings.replace(data_dir=backup_dir), run_migrations=False)
     backup.keys = store.keys  # the live key provider, as a restore would use

@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import select
 from test_rights_support import audio_for, make_owner, make_task, make_turn, staff
 
-from ecoute.privacy import audit
 from ecoute.privacy.export import (
     ExportAborted,
     archive_path,
@@ -21,6 +20,7 @@ from ecoute.privacy.export import (
     run_export,
     verify_export,
 )
+from ecoute.store import audit
 from ecoute.store.schema.owner import DataSubjectRequest, Turn
 from ecoute.store.store import Store
 from ecoute.store.turns import read_turn_audio
@@ -158,7 +158,7 @@ def test_export_refuses_unknown_request(sqlite_store: Store):
         run_export(sqlite_store, "doesnotexist")
     with sqlite_store.session() as session:
         assert session.execute(select(DataSubjectRequest)).first() is None
-    shutil.rmtree(sqlite_store.settings.data_dir / "exports", ignore_errors=True)
+    shutil.rmtree(sqlite_store.settings.store.data_dir / "exports", ignore_errors=True)
 
 
 def test_an_export_finishing_after_erasure_began_leaves_no_archive(sqlite_store: Store):

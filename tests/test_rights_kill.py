@@ -35,7 +35,7 @@ def _many_turns(store: Store, owner_id: str, n: int) -> list[str]:
 
 
 def _start(store: Store, *args: str) -> subprocess.Popen:
-    env = {**os.environ, "ECOUTE_DATA_DIR": str(store.settings.data_dir), "ECOUTE_ARGON2_TIME_COST": "1",
+    env = {**os.environ, "ECOUTE_DATA_DIR": str(store.settings.store.data_dir), "ECOUTE_ARGON2_TIME_COST": "1",
            "ECOUTE_ARGON2_MEMORY_KIB": "1024"}
     return subprocess.Popen([sys.executable, "-m", "ecoute.cli", *args], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)

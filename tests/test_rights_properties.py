@@ -20,9 +20,9 @@ from sqlalchemy import select
 from test_rights_support import binary_values, capture_dek, decryptable_with, make_owner, make_turn
 
 from ecoute.config import Settings
-from ecoute.privacy import audit
 from ecoute.privacy.deletion import delete_turns
 from ecoute.privacy.export import ExportAborted, export_owner, verify_export
+from ecoute.store import audit
 from ecoute.store.schema.owner import Turn
 from ecoute.store.store import Store
 from ecoute.store.vault import Actor

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from test_rights_support import make_owner, make_task, make_turn, staff
 
 from ecoute.config import Settings
-from ecoute.privacy import audit
 from ecoute.privacy.retention import retention_days, sweep
+from ecoute.store import audit
 from ecoute.store.schema.owner import Owner, ReviewLink, Turn
 from ecoute.store.store import Store
 

@@ -66,7 +66,8 @@ def staff(store: Store, role: str = "reviewer") -> str:
 
 def make_task(store: Store, owner_id: str, turn_id: str, reviewer_id: str, *, annotated: bool = True) -> str:
     """A prepared review task for one turn, sealed the way ``ecoute.review.tasks`` seals them."""
-    from ecoute.review.tasks import audio_blob_key, seal_for_task
+    from ecoute.review.tasks import audio_blob_key
+    from ecoute.store.taskseal import seal_for_task
 
     task_id = new_id()
     with store.vault_session() as (session, vault):
@@ -162,8 +163,8 @@ def task_key_of(store: Store, owner_id: str, task_id: str) -> bytes:
 def make_dataset_item(store: Store, task_id: str, task_key: bytes) -> tuple[str, str]:
     """A dataset version holding the task's reviewed content, as the learning loop builds it;
     returns (version id, task id), the item's key."""
-    from ecoute.review.tasks import seal_for_task
     from ecoute.store.schema.datasets import DatasetItem, DatasetVersion
+    from ecoute.store.taskseal import seal_for_task
 
     with store.session() as session:
         version = DatasetVersion(name=f"eval-{new_id()[:6]}", version=1, built_day="2026-11-28", item_count=1,
@@ -188,7 +189,7 @@ def task_kinds(store: Store, task_id: str) -> list[str]:
 def decryptable_with_task_key(task_key: bytes, task_id: str, kinds: list[str],
                               values: list[tuple[str, bytes]]) -> list[str]:
     """Stored values that still open with a (leaked) task key: prepared clip, content, annotations, items."""
-    from ecoute.review.tasks import open_for_task
+    from ecoute.store.taskseal import open_for_task
 
     hits = []
     for where, value in values:

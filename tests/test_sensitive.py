@@ -9,7 +9,7 @@ from ecoute.errors import BadInput
 from ecoute.privacy.pii import redact_text
 from ecoute.privacy.sensitive import parse_policy, screen
 
-POLICY = Settings().sensitive_policy
+POLICY = Settings().policy.sensitive_policy
 
 CASES = [
     ("en", "I just want to kill myself", "distress", "exclude"),

@@ -9,8 +9,7 @@ import stat
 import pytest
 from sqlalchemy import select, text, update
 
-from ecoute.privacy import audit
-from ecoute.store import crypto
+from ecoute.store import audit, crypto
 from ecoute.store.accounts import create_household, create_owner
 from ecoute.store.keys import LocalFileKeyProvider
 from ecoute.store.schema.owner import AuditEntry, Owner, Turn
@@ -66,7 +65,7 @@ def test_no_plaintext_on_disk_or_in_database(store: Store):
     ana, _ = _household_with_two_owners(store)
     secret = "my secret phrase zebra quokka"
     _save(store, ana, secret)
-    for path in store.settings.data_dir.rglob("*"):
+    for path in store.settings.store.data_dir.rglob("*"):
         if path.is_file():
             assert secret.encode() not in path.read_bytes(), path
     with store.session() as session:
@@ -82,7 +81,7 @@ def test_erasure_reaches_a_backup_taken_before(sqlite_store: Store, tmp_path):
     backup_dir = tmp_path / "backup"
     with store.session() as session:  # checkpoint WAL so the copy is complete
         session.execute(text("PRAGMA wal_checkpoint(FULL)"))
-    shutil.copytree(store.settings.data_dir, backup_dir, ignore=shutil.ignore_patterns("keys"))
+    shutil.copytree(store.settings.store.data_dir, backup_dir, ignore=shutil.ignore_patterns("keys"))
     with store.vault_session() as (session, vault):
         vault.destroy_owner_key(ana)
     # the backup (database + blobs) read with the live key provider: Ana is gone, Ben is not
@@ -97,7 +96,7 @@ def test_erasure_reaches_a_backup_taken_before(sqlite_store: Store, tmp_path):
 
 
 def test_key_file_is_private_and_refused_when_readable(settings):
-    provider = LocalFileKeyProvider(settings.data_dir / "keys" / "kek.bin")
+    provider = LocalFileKeyProvider(settings.store.data_dir / "keys" / "kek.bin")
     assert stat.S_IMODE(provider.path.stat().st_mode) == 0o600
     wrapped = provider.wrap(b"k" * 32, "owner1")
     assert stat.S_IMODE((provider.owners_dir / "owner1").stat().st_mode) == 0o600

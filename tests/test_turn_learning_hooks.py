@@ -7,12 +7,15 @@ from support.fakes import Fakes, fake_engines_fixture, tone  # noqa: F401 - the 
 
 from ecoute.assistant.context import TurnContext
 from ecoute.assistant.intents import IntentMatch, load_intents
+from ecoute.assistant.pipeline import Stage
+from ecoute.assistant.pipeline.runner import RunOptions, run
 from ecoute.assistant.privacy_skills import who_listened
-from ecoute.assistant.turn import run_turn
 from ecoute.audio import synth
 from ecoute.config import Settings
 
 SLT = synth.VOICES["en"][5]
+#: The server side: the device already fired.
+FIRED = RunOptions(device_fired=True)
 
 
 @pytest.fixture
@@ -22,8 +25,8 @@ def cfg(tmp_path) -> Settings:
 
 def test_a_tuned_device_threshold_makes_a_weak_wake_a_false_activation(cfg: Settings) -> None:
     audio = synth.wake_and_request("what time is it", SLT)
-    assert not run_turn(audio, cfg, check_wake=False).false_activation
-    strict = run_turn(audio, cfg, check_wake=False, min_wake_score=1.01)  # no score reaches it
+    assert not run(audio, cfg, end=Stage.SKILL, options=FIRED).false_activation
+    strict = run(audio, cfg, end=Stage.SKILL, options=RunOptions(device_fired=True, min_wake_score=1.01))  # none reaches it
     assert strict.false_activation and strict.answer is None
 
 
@@ -34,14 +37,14 @@ def test_templates_in_the_data_dirs_sentence_folder_are_loaded(fake_engines: Fak
     fake_engines.wake.scores = [0.0] * 11 + [0.95]
     fake_engines.asr.text = "Alexa, make me a sandwich"
     request = synth.concat([0.5, tone(0.45), 0.25, tone(1.2), 1.0])
-    assert run_turn(request, cfg, check_wake=False).intent is None
-    folder = cfg.sentences_dir / "en"
+    assert run(request, cfg, end=Stage.SKILL, options=FIRED).intent is None
+    folder = cfg.store.sentences_dir / "en"
     folder.mkdir(parents=True)
     (folder / "accepted.yaml").write_text(
         'language: "en"\nintents:\n  HassNevermind:\n    data:\n      - sentences:\n'
         '          - "make me a sandwich"\n', encoding="utf-8")
     load_intents.cache_clear()
-    assert run_turn(request, cfg, check_wake=False).intent == "HassNevermind"
+    assert run(request, cfg, end=Stage.SKILL, options=FIRED).intent == "HassNevermind"
     load_intents.cache_clear()
 
 

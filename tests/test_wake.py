@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from ecoute.assistant.verify import split_wake, verify
 from ecoute.audio import synth
 from ecoute.audio.io import Audio, load_audio
 from ecoute.audio.vad import find_speech
-from ecoute.audio.verify import split_wake, verify
 from ecoute.audio.wake import MICRO_CUTOFFS, MicroWakeDetector, get_wake_detector, wake_phrase
 from ecoute.config import Settings
 from ecoute.errors import BadInput

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from ecoute.assistant import phrases as P
 from ecoute.assistant.context import PrivacyActions, TurnContext
 from ecoute.assistant.intents import IntentMatch
+from ecoute.assistant.listened import spoken_answer
 from ecoute.assistant.skills import Answer, skill
 
 
@@ -71,9 +72,7 @@ def stop_review(m: IntentMatch, privacy: PrivacyActions) -> Answer:
 @skill("EcouteWhoListened")
 @_with_privacy("no_store")
 def who_listened(m: IntentMatch, privacy: PrivacyActions) -> Answer:
-    # the same facts, in the same words, as the owner's "who listened" page (role, site country,
-    # language team, day — never a name): one phrasing, kept by the review pipeline
-    from ecoute.review.listening import spoken_answer
-
+    # the same facts as the owner's "who listened" page (role, site country, language team,
+    # day — never a name), fetched by the platform through the PrivacyActions protocol
     entries = privacy.who_listened()
     return Answer(spoken_answer(entries, m.language), data={"entries": entries})

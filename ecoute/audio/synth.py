@@ -8,7 +8,6 @@ second run costs nothing. This is not the assistant's answer voice (see speech/t
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 import subprocess
 import tempfile
@@ -18,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ecoute.audio.io import Audio, load_audio, write_wav
+from ecoute.config import Settings
 
 
 @dataclass(frozen=True)
@@ -63,8 +63,8 @@ VOICES: dict[str, list[Voice]] = {
 
 
 def cache_dir() -> Path:
-    root = os.environ.get("ECOUTE_SYNTH_CACHE") or Path.home() / ".cache" / "ecoute" / "synth"
-    path = Path(root)
+    """The synthesis cache (ECOUTE_SYNTH_CACHE, default ~/.cache/ecoute/synth)."""
+    path = Settings.load().store.synth_cache
     path.mkdir(parents=True, exist_ok=True)
     return path
 

@@ -121,7 +121,7 @@ class Endpoint:
 class Endpointer:
     """Streaming end-of-speech detection with a minimum speech length and a trailing silence."""
 
-    def __init__(self, vad: Vad, *, silence_s: float = 0.6, min_speech_s: float = 0.15,
+    def __init__(self, vad: Vad, *, silence_s: float, min_speech_s: float = 0.15,
                  offset_s: float = 0.0) -> None:
         self.vad = vad
         self._stream = vad.stream()
@@ -169,10 +169,14 @@ class Endpointer:
         return Endpoint(self.start_s is not None, self.start_s, self.end_s, self.done)
 
 
-def find_speech(audio: Audio, settings: Settings, *, start_s: float = 0.0, silence_s: float = 0.6,
+def find_speech(audio: Audio, settings: Settings, *, start_s: float = 0.0, silence_s: float | None = None,
                 min_speech_s: float = 0.15) -> Endpoint:
-    """Endpoint of the first utterance in ``audio`` after ``start_s`` seconds."""
-    ep = Endpointer(get_vad(settings), silence_s=silence_s, min_speech_s=min_speech_s, offset_s=start_s)
+    """Endpoint of the first utterance in ``audio`` after ``start_s`` seconds.
+
+    ``silence_s`` None: ``settings.end_of_speech_s``, the one end-of-speech setting.
+    """
+    silence = settings.speech.end_of_speech_s if silence_s is None else silence_s
+    ep = Endpointer(get_vad(settings), silence_s=silence, min_speech_s=min_speech_s, offset_s=start_s)
     begin = int(start_s * audio.rate)
     step = audio.rate // 10
     for i in range(begin, len(audio.samples), step):

@@ -238,17 +238,17 @@ def _either(model: str) -> EitherWakeDetector:
 
 @plugins.declare(plugins.ANY_LANGUAGE)
 def micro(settings: Settings) -> WakeDetector:
-    return _micro(settings.wake_model)
+    return _micro(settings.speech.wake_model)
 
 
 @plugins.declare(plugins.ANY_LANGUAGE)
 def open_wake(settings: Settings) -> WakeDetector:
-    return _open(settings.wake_model)
+    return _open(settings.speech.wake_model)
 
 
 @plugins.declare(plugins.ANY_LANGUAGE)
 def either(settings: Settings) -> WakeDetector:
-    return _either(settings.wake_model)
+    return _either(settings.speech.wake_model)
 
 
 def get_wake_detector(settings: Settings) -> WakeDetector:
@@ -260,4 +260,4 @@ def get_wake_detector(settings: Settings) -> WakeDetector:
 
 def wake_phrase(settings: Settings) -> str:
     """The words of the configured wake word ("alexa", "hey jarvis"), for the server's transcript check."""
-    return Path(settings.wake_model).stem.replace("_", " ").lower()
+    return Path(settings.speech.wake_model).stem.replace("_", " ").lower()

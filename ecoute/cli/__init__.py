@@ -3,6 +3,8 @@
 Each area of the code registers its own subcommands from ``ecoute/cli/<area>.py``
 so that the command line follows the data flow and no one file grows with every job.
 Heavy imports (models, the database) happen inside the commands, so ``--help`` is quick.
+This is the one package where function-local imports of ``ecoute`` modules are allowed,
+and only for that reason (tests/test_architecture.py enforces it everywhere else).
 """
 
 from __future__ import annotations
@@ -31,6 +33,16 @@ COMMAND_MODULES = (
     "rights",  # export, verify-export, erase
     "improve",  # datasets, eval, improvement rounds
 )
+
+
+
+@app.callback()
+def _start() -> None:
+    """Runs before any command (not for ``--help``): register the hooks deletion and erasure need."""
+    from ecoute.services.wiring import wire_hooks  # local: keeps ``ecoute --help`` fast
+
+    wire_hooks()
+
 
 for _name in COMMAND_MODULES:
     import_module(f"ecoute.cli.{_name}").register(app)

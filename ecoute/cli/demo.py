@@ -157,7 +157,7 @@ def start_server(settings: Settings, store: Store):
     from ecoute.server.app import create_app
 
     app = create_app(settings, store)
-    server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, host=settings.server.host, port=settings.server.port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 60
@@ -165,7 +165,7 @@ def start_server(settings: Settings, store: Store):
         if not thread.is_alive() or time.monotonic() > deadline:
             from ecoute.errors import EcouteError
 
-            raise EcouteError(f"the server did not start on {settings.host}:{settings.port} "
+            raise EcouteError(f"the server did not start on {settings.server.host}:{settings.server.port} "
                               "(is the port in use? choose another with --port)")
         time.sleep(0.05)
     return app, server, thread

@@ -37,8 +37,8 @@ def serve(data_dir: Path | None = DataDir,
 
     settings = _settings(data_dir, port=port, host=host)
     store = Store.open(settings)
-    typer.echo(f"écoute serving on http://{settings.host}:{settings.port}/ (data in {settings.data_dir})")
-    uvicorn.run(create_app(settings, store), host=settings.host, port=settings.port, log_level="warning")
+    typer.echo(f"écoute serving on http://{settings.server.host}:{settings.server.port}/ (data in {settings.store.data_dir})")
+    uvicorn.run(create_app(settings, store), host=settings.server.host, port=settings.server.port, log_level="warning")
 
 
 def _demo_month(store, settings, console) -> None:
@@ -82,13 +82,13 @@ def demo(data_dir: Path | None = DataDir,
     from ecoute.cli import demo as d
     from ecoute.store.store import Store
 
-    settings = _settings(data_dir or (_settings(None).data_dir / "demo"), port=port)
+    settings = _settings(data_dir or (_settings(None).store.data_dir / "demo"), port=port)
     console = Console()
-    console.print(f"data directory: {settings.data_dir}")
+    console.print(f"data directory: {settings.store.data_dir}")
     store = Store.open(settings)
     d.ensure_household(store)
     app, server, thread = d.start_server(settings, store)
-    base = f"http://{settings.host}:{settings.port}"
+    base = f"http://{settings.server.host}:{settings.server.port}"
     try:
         with Progress(TextColumn("[bold]turns"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       TextColumn("{task.description}"), console=console) as bar:
@@ -125,7 +125,7 @@ audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True
 @audit_app.command("verify")
 def audit_verify(data_dir: Path | None = DataDir) -> None:
     """Walk the whole chain; exit 1 and name the first entry that was edited or removed."""
-    from ecoute.privacy import audit
+    from ecoute.store import audit
 
     store = _store(data_dir)
     with store.session() as session:
@@ -158,14 +158,14 @@ def owner_add(household: str = typer.Option(..., help="Household id."),
               language: str = typer.Option("en", help="en, fr or de."),
               data_dir: Path | None = DataDir) -> None:
     """Create an owner with their own data key; asks for the password (or ECOUTE_NEW_PASSWORD)."""
-    import os
-
+    from ecoute.config import secret_from_env
     from ecoute.services.admin import add_owner
 
     password = None
     if email:
-        password = os.environ.get("ECOUTE_NEW_PASSWORD") or typer.prompt("password", hide_input=True,
-                                                                          confirmation_prompt=True)
+        secret = secret_from_env("ECOUTE_NEW_PASSWORD")
+        password = secret.get_secret_value() if secret else typer.prompt("password", hide_input=True,
+                                                                         confirmation_prompt=True)
     typer.echo(add_owner(_store(data_dir), household, name=name, email=email, password=password, language=language))
 
 

@@ -11,7 +11,6 @@ Bad arguments exit with code 2 and a message, before anything is written.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import typer
@@ -52,9 +51,11 @@ def register(app: typer.Typer) -> None:
         data_dir: Path | None = DataDir,
     ) -> None:
         """Create a reviewer or lead attached to a site and languages."""
+        from ecoute.config import secret_from_env
         from ecoute.review.staff import create_staff
 
-        password = os.environ.get(password_env) or typer.prompt(
+        secret = secret_from_env(password_env)
+        password = secret.get_secret_value() if secret else typer.prompt(
             "Password", hide_input=True, confirmation_prompt=True
         )
         store = _store(data_dir)

@@ -100,7 +100,7 @@ def verify_export_cmd(file: Path = typer.Argument(..., help="An archive made by 
             raise BadInput("--public-key must be 64 hex digits (an Ed25519 public key)") from None
     else:
         settings = Settings.load(data_dir=data_dir)
-        if (settings.data_dir / "keys" / "export-signing.key").exists():
+        if (settings.store.data_dir / "keys" / "export-signing.key").exists():
             public_key = public_key_hex(settings)
     report = verify_export(file, public_key)
     if as_json:

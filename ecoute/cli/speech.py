@@ -35,8 +35,8 @@ def transcribe(
     from ecoute.speech.asr import get_asr
 
     settings = _settings(asr_engine=engine)
-    audio = load_audio(file, max_seconds=settings.max_audio_seconds)
-    lang = language or settings.language
+    audio = load_audio(file, max_seconds=settings.speech.max_audio_seconds)
+    lang = language or settings.speech.language
     result = get_asr(settings, lang).transcribe(audio, None if lang == "auto" else lang)
     if as_json:
         _print_json(result.to_json())
@@ -54,14 +54,17 @@ def ask(
     ),
 ) -> None:
     """Run one full assistant turn on a recording: wake word, request, intent, answer."""
-    from ecoute.assistant.turn import run_turn
+    from ecoute.assistant.pipeline import Stage
+    from ecoute.assistant.pipeline.runner import RunOptions, run
     from ecoute.audio.io import load_audio, write_wav
 
     settings = _settings(data_dir=data_dir)
     if say is not None and say.is_dir():
         raise BadInput(f"{say}: is a directory, expected a .wav path")
-    audio = load_audio(file, max_seconds=settings.max_audio_seconds)
-    result = run_turn(audio, settings, speak=say is not None, language=language)
+    audio = load_audio(file, max_seconds=settings.speech.max_audio_seconds)
+    # Spoken only when asked: without --say the run ends with the answer's text.
+    result = run(audio, settings, end=Stage.TTS if say is not None else Stage.SKILL,
+                 options=RunOptions(language=language))
     if say is not None and result.answer_audio is not None:
         tmp = say.with_name(f".{say.name}.part")
         write_wav(tmp, result.answer_audio)
@@ -93,12 +96,12 @@ def device(
     chosen = [name for name, on in (("file", file is not None), ("stdin", stdin), ("mic", mic)) if on]
     if len(chosen) != 1:
         raise BadInput("choose exactly one audio source: --file PATH, --stdin or --mic")
-    if mute or settings.device_muted:
+    if mute or settings.device.device_muted:
         # Checked before any source is opened: a muted device captures nothing at all.
         _print_json({"muted": True, "captured_bytes": 0})
         return
-    server = server or settings.server_url
-    token = token or settings.device_token
+    server = server or settings.device.server_url
+    token = token or settings.device.device_token.get_secret_value()
     if not server or not token:
         raise BadInput("the device needs --server URL and --token (or ECOUTE_SERVER_URL / ECOUTE_DEVICE_TOKEN)")
     source = chosen[0]

@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 import numpy as np
 
+from ecoute.assistant.pipeline.events import EventCallback, Stage, StageEnd, StageStart, now_ns
 from ecoute.audio.io import Audio, from_pcm16, wav_bytes
 from ecoute.audio.vad import Endpointer, get_vad
 from ecoute.audio.wake import get_wake_detector
@@ -28,7 +29,6 @@ RATE = 16000
 PRE_ROLL_S = 2.0
 #: The longest request a device sends; the person is cut off after it.
 MAX_REQUEST_S = 10.0
-END_SILENCE_S = 0.6
 
 
 @dataclass
@@ -43,8 +43,15 @@ class ServerError(EcouteError):
     """The server refused or failed the turn; the message says what to fix."""
 
 
-def capture_turns(chunks: Iterable[bytes], settings: Settings) -> Iterator[CapturedTurn]:
-    """Yield one captured turn (pre-roll + request) per wake word found in the stream."""
+def capture_turns(chunks: Iterable[bytes], settings: Settings, *,
+                  on_event: EventCallback | None = None) -> Iterator[CapturedTurn]:
+    """Yield one captured turn (pre-roll + request) per wake word found in the stream.
+
+    These are the pipeline's first two stages, run on the device as the audio streams in:
+    ``on_event`` gets their StageStart/StageEnd events (WAKE while listening, VAD while the
+    request is captured), the same events the server's run emits for its own stages.
+    """
+    emit = on_event or (lambda event: None)
     detector = get_wake_detector(settings)
     vad = get_vad(settings)
     ring: collections.deque[bytes] = collections.deque()
@@ -54,6 +61,7 @@ def capture_turns(chunks: Iterable[bytes], settings: Settings) -> Iterator[Captu
     request: list[bytes] | None = None
     endpointer: Endpointer | None = None
     score, fired_at = 0.0, 0.0
+    emit(StageStart(Stage.WAKE, now_ns()))
     for chunk in chunks:
         seen_s += len(chunk) / (RATE * 2)
         if request is None:
@@ -64,19 +72,27 @@ def capture_turns(chunks: Iterable[bytes], settings: Settings) -> Iterator[Captu
             for _t, prob in stream.feed(chunk):
                 if prob > detector.threshold:
                     score, fired_at = prob, seen_s
-                    request, endpointer = list(ring), Endpointer(vad, silence_s=END_SILENCE_S)
+                    request, endpointer = list(ring), Endpointer(vad, silence_s=settings.speech.end_of_speech_s)
                     ring.clear()
                     ring_bytes = 0
+                    emit(StageEnd(Stage.WAKE, now_ns(), {"fired": True, "score": round(score, 4), "at_s": fired_at}))
+                    emit(StageStart(Stage.VAD, now_ns()))
                     break
             continue
         request.append(chunk)
         assert endpointer is not None
         done = endpointer.feed(np.frombuffer(chunk, dtype="<i2").astype(np.float32) / 32768.0)
         if done or seen_s - fired_at >= MAX_REQUEST_S:
+            emit(StageEnd(Stage.VAD, now_ns(), {"closed": done, "speech": endpointer.start_s is not None}))
             yield CapturedTurn(from_pcm16(b"".join(request)), round(score, 4), fired_at)
             request, endpointer, stream = None, None, detector.stream()
-    if request is not None and endpointer is not None and endpointer.start_s is not None:
-        yield CapturedTurn(from_pcm16(b"".join(request)), round(score, 4), fired_at)
+            emit(StageStart(Stage.WAKE, now_ns()))
+    if request is not None and endpointer is not None:
+        emit(StageEnd(Stage.VAD, now_ns(), {"closed": False, "speech": endpointer.start_s is not None}))
+        if endpointer.start_s is not None:
+            yield CapturedTurn(from_pcm16(b"".join(request)), round(score, 4), fired_at)
+    elif request is None:
+        emit(StageEnd(Stage.WAKE, now_ns(), {"fired": False}))
 
 
 def post_turn(turn: CapturedTurn, server: str, token: str, *, timeout: float = 30.0,

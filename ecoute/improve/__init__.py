@@ -1,7 +1,7 @@
 """The learning loop: reviewed, de-identified requests make the assistant measurably better.
 
 - ``datasets``: versioned datasets with exact lineage (task ids); stale on removal; rebuilt.
-- ``lineage``: the hook deletion and erasure call (``mark_tasks_removed``).
+- ``lineage``: what deletion and erasure do to datasets (``mark_tasks_removed``, via the ``review_tasks_gone`` hook).
 - ``evaluate`` / ``metrics`` / ``plots``: WER, intent accuracy, slot F1, unhandled rate,
   false accepts per device-hour, stored per ASR model and sentence-file version.
 - ``proposals`` / ``fallback``: sentence templates from reviewed misses, accepted by a lead;

@@ -28,7 +28,7 @@ ACCEPTED_FILE = "improve_accepted.yaml"
 
 def extra_dir(settings: Settings) -> Path:
     """Where accepted templates go: the assistant's extra sentence directory (created if unset)."""
-    return settings.sentences_dir
+    return settings.store.sentences_dir
 
 
 def sentence_files(settings: Settings, language: str) -> list[Path]:

@@ -57,12 +57,12 @@ def required_owners(settings: Settings, requested: int | None = None) -> int:
     """k for this run: ``requested`` if given, else the ``improve_min_owners`` setting; never below the floor."""
     if requested is not None:
         return check_floor(requested)
-    return check_floor(settings.improve_min_owners, source="ECOUTE_IMPROVE_MIN_OWNERS")
+    return check_floor(settings.policy.improve_min_owners, source="ECOUTE_IMPROVE_MIN_OWNERS")
 
 
 def withdrawal_threshold(settings: Settings) -> int:
     """k when recounting after a deletion: a misconfigured setting must not make a deletion fail."""
-    return max(settings.improve_min_owners, FLOOR)
+    return max(settings.policy.improve_min_owners, FLOOR)
 
 
 def free_of_personal_data(text: str, language: str) -> bool:

@@ -24,11 +24,13 @@ from sqlalchemy import func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from ecoute.errors import BadInput, NotFound
+from ecoute.improve.lineage import mark_tasks_removed
 from ecoute.improve.taskcrypt import TaskKeys, open_annotation, open_content
 from ecoute.store.schema.base import utcnow
 from ecoute.store.schema.datasets import DatasetItem, DatasetVersion
 from ecoute.store.schema.owner import Owner, ReviewLink
 from ecoute.store.schema.review import Annotation, ReviewTask
+from ecoute.store.schema.review_qc import ReviewAgreement
 from ecoute.store.vault import Vault
 
 #: A reviewer's labels count only with at least this gold accuracy over their gold items...
@@ -87,10 +89,6 @@ def reviewer_gold_accuracy(session: Session) -> dict[str, tuple[float, int]]:
 
 
 def _agreements(session: Session, task_ids: list[str]) -> dict[str, tuple[str, str, float]]:
-    try:
-        from ecoute.store.schema.review_qc import ReviewAgreement
-    except ImportError:  # pragma: no cover - review pipeline absent
-        return {}
     out = {}
     for chunk in _chunks(task_ids):
         for row in session.execute(select(ReviewAgreement).where(ReviewAgreement.task_id.in_(chunk))).scalars():
@@ -306,8 +304,6 @@ def load_examples(
     Refuses a stale version. If a task key turns out to be gone (an erasure whose clean-up
     has not reached this dataset yet), the version is marked stale on the spot and refused.
     """
-    from ecoute.improve.lineage import mark_tasks_removed
-
     require_trainable(version)
     query = select(DatasetItem).where(DatasetItem.version_id == version.id, DatasetItem.removed.is_(False))
     if split:

@@ -26,6 +26,7 @@ from datetime import timedelta
 
 import numpy as np
 
+from ecoute.audio.io import Audio, wav_bytes
 from ecoute.config import Settings
 from ecoute.improve import household as hh
 from ecoute.improve import wake_tuning
@@ -34,10 +35,14 @@ from ecoute.improve.datasets import rebuild_stale
 from ecoute.improve.evaluate import Case, false_accepts_per_device_hour
 from ecoute.improve.loop import improvement_round
 from ecoute.improve.proposals import recognize
+from ecoute.privacy.deletion import delete_turns
+from ecoute.review.consent import opt_in
+from ecoute.store.accounts import create_household, create_owner
 from ecoute.store.schema.base import new_id, utcnow
-from ecoute.store.schema.owner import Device
+from ecoute.store.schema.owner import Device, Turn
 from ecoute.store.store import Store
 from ecoute.store.turns import TurnContent, record_false_activation, save_turn
+from ecoute.store.vault import Actor
 
 DATASET = "household-month"
 #: Requests per person per day.
@@ -53,8 +58,6 @@ PEOPLE = tuple((f"{name} {house + 1}", lang) for house in range(HOUSEHOLDS) for 
 
 def _silence_wav(seconds: float = 0.3) -> bytes:
     """The simulated requests are typed, not spoken: each turn keeps a short silent clip."""
-    from ecoute.audio.io import Audio, wav_bytes
-
     return wav_bytes(Audio(np.zeros(int(16000 * seconds), dtype=np.float32)))
 
 
@@ -66,11 +69,6 @@ def held_out_cases(languages: tuple[str, ...] = ("en", "fr", "de")) -> dict[str,
 def simulate_month(store: Store, settings: Settings, *, days: int = 30, seed: int = 0,
                    progress: Callable[[int, int], None] | None = None) -> dict:
     """Simulate ``days`` of a neighbourhood, review, one improvement round; returns before/after figures."""
-    from ecoute.privacy.deletion import delete_turns
-    from ecoute.review.consent import opt_in
-    from ecoute.store.accounts import create_household, create_owner
-    from ecoute.store.vault import Actor
-
     rng = random.Random(seed)
     wav = _silence_wav()
     start = utcnow() - timedelta(days=days)
@@ -160,8 +158,6 @@ def simulate_month(store: Store, settings: Settings, *, days: int = 30, seed: in
 def _accepted_false_per_hour(session, device_ids: list[str], *, tuned: bool) -> float:
     """False activations that would still get through each device's threshold, per device-hour."""
     from sqlalchemy import select
-
-    from ecoute.store.schema.owner import Turn
 
     total, hours = 0, 0.0
     now = utcnow()

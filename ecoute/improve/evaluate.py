@@ -19,10 +19,13 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ecoute.audio.io import load_audio
 from ecoute.config import Settings
 from ecoute.improve import metrics
 from ecoute.improve.datasets import Example, latest_fresh, load_examples
 from ecoute.improve.proposals import recognize, sentences_version
+from ecoute.improve.taskcrypt import TaskKeys, open_audio
+from ecoute.speech.asr import get_asr
 from ecoute.store.schema.base import utcnow
 from ecoute.store.schema.datasets import EvalRun
 from ecoute.store.schema.owner import Device, FalseActivationCount
@@ -111,8 +114,8 @@ def false_accepts_per_device_hour(session: Session, *, days: int = 30) -> float 
 
 
 def asr_version(settings: Settings, language: str, *, vocabulary: str | None = None) -> str:
-    model = settings.asr_model_en if language == "en" else settings.asr_model_multilingual
-    version = f"{settings.asr_engine}:{model}:beam{settings.asr_beam_size}"
+    model = settings.speech.asr_model_en if language == "en" else settings.speech.asr_model_multilingual
+    version = f"{settings.speech.asr_engine}:{model}:beam{settings.speech.asr_beam_size}"
     return f"{version}+vocab:{vocabulary}" if vocabulary else version
 
 
@@ -135,8 +138,6 @@ def record(session: Session, settings: Settings, *, language: str, scores: Score
 def audio_transcriber(session: Session, vault: Vault, settings: Settings, *, hotwords: str | None = None,
                       initial_prompt: str | None = None) -> Callable[[Case], str]:
     """Transcribe a case's audio with the configured ASR (and the vocabulary, when given)."""
-    from ecoute.speech.asr import get_asr
-
     def run(case: Case) -> str:
         if case.audio is None:
             return case.heard or ""
@@ -149,9 +150,6 @@ def audio_transcriber(session: Session, vault: Vault, settings: Settings, *, hot
 
 def _with_audio(session: Session, vault: Vault, examples: list[Example], cases: list[Case]) -> None:
     """Decrypt each item's prepared clip (task key, audited) so it can be transcribed afresh."""
-    from ecoute.audio.io import load_audio
-    from ecoute.improve.taskcrypt import TaskKeys, open_audio
-
     keys = TaskKeys(session, vault, "learning loop: ASR evaluation")
     for example, case in zip(examples, cases):
         key = keys.get(example.task_id)

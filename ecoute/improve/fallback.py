@@ -22,9 +22,11 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from ecoute.assistant.intents import normalise
 from ecoute.config import Settings
 from ecoute.improve.datasets import Example
 from ecoute.improve.evaluate import Recognizer
+from ecoute.store.schema.datasets import DatasetVersion
 
 MIN_PROBABILITY = 0.6
 
@@ -38,8 +40,6 @@ class Fallback:
     min_probability: float = MIN_PROBABILITY
 
     def predict(self, text: str) -> tuple[str | None, float]:
-        from ecoute.assistant.intents import normalise
-
         probs = self.model.predict_proba([normalise(text)])[0]  # type: ignore[attr-defined]
         best = int(probs.argmax())
         intent = self.model.classes_[best]  # type: ignore[attr-defined]
@@ -54,8 +54,6 @@ def train(examples: Iterable[Example], language: str, *, dataset_version_id: str
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
-
-    from ecoute.assistant.intents import normalise
 
     rows = [(normalise(e.transcript), e.intent, bool(e.slots)) for e in examples
             if e.language == language and e.intent and e.transcript]
@@ -84,7 +82,7 @@ def with_fallback(recognizer: Recognizer, fallbacks: dict[str, Fallback]) -> Rec
 
 
 def model_path(settings: Settings, language: str) -> Path:
-    return settings.data_dir / "improve" / f"fallback-{language}.pickle"
+    return settings.store.data_dir / "improve" / f"fallback-{language}.pickle"
 
 
 def save(settings: Settings, fallback: Fallback) -> Path:
@@ -102,8 +100,6 @@ def load(session: Session, settings: Settings, language: str) -> Fallback | None
     Only files this installation wrote are loaded (pickle runs code: never point this at a
     file from elsewhere).
     """
-    from ecoute.store.schema.datasets import DatasetVersion
-
     path = model_path(settings, language)
     if not path.exists():
         return None

@@ -26,6 +26,7 @@ from ecoute.store.accounts import create_household, create_owner
 from ecoute.store.schema.base import new_id, utcnow
 from ecoute.store.schema.owner import ReviewLink
 from ecoute.store.schema.review import Annotation, ReviewTask, Staff
+from ecoute.store.schema.review_qc import ReviewAgreement
 from ecoute.store.vault import Vault
 
 
@@ -213,8 +214,6 @@ def reviewed_task(
                                sensitive_category="health" if sensitive else None,
                                payload_ct=seal_annotation(task_key, task_id, ann_id, payload)))
     if len(reviewers) >= 2:
-        from ecoute.store.schema.review_qc import ReviewAgreement
-
         session.add(ReviewAgreement(task_id=task_id, reviewer_a=reviewers[0].id, reviewer_b=reviewers[1].id,
                                     intent_a=intents[0], intent_b=intents[1], wer=0.0, week=_week()))
     session.flush()

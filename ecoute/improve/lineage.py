@@ -1,7 +1,7 @@
-"""Dataset lineage hooks called by deletion and erasure.
+"""Dataset lineage: what deletion and erasure do to datasets (through the ``review_tasks_gone`` hook).
 
-``mark_tasks_removed`` is called, in the deleting transaction, with the ids of review
-tasks whose source recording was deleted or whose owner was erased. It
+``mark_tasks_removed`` is called, in the deleting transaction (via :func:`on_review_tasks_gone`),
+with the ids of review tasks whose source recording was deleted or whose owner was erased. It
 
 - drops the content of those tasks' items in every dataset version (it was already
   unreadable once the task key went; dropping the ciphertext too leaves nothing behind),
@@ -23,6 +23,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ecoute.improve.withdrawal import withdraw_unsupported
+from ecoute.privacy import hooks
 from ecoute.store.schema.datasets import DatasetItem, DatasetVersion
 
 #: The job stage that rebuilds stale datasets (for ``ecoute.jobs.STAGES``).
@@ -61,3 +62,8 @@ def mark_tasks_removed(session: Session, task_ids: list[str], *, reason: str = "
         if isinstance(obj, (DatasetItem, DatasetVersion)):
             session.expire(obj)
     return marked
+
+
+def on_review_tasks_gone(event: hooks.ReviewTasksGone) -> int:
+    """Hook handler (wired by ``ecoute.services.wiring``): deletion or erasure removed these tasks."""
+    return mark_tasks_removed(event.session, list(event.task_ids))

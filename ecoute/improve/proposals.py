@@ -34,6 +34,8 @@ from hassil import Intents, recognize_best
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ecoute.assistant.intents import load_intents, normalise
+from ecoute.assistant.intents import recognize as assistant_recognize
 from ecoute.config import Settings
 from ecoute.errors import BadInput, NotFound
 from ecoute.improve.accepted import ACCEPTED_FILE, extra_dir, reload_assistant, sentence_files, write_accepted
@@ -63,8 +65,6 @@ def sentences_version(settings: Settings, language: str) -> str:
 
 def recognize(settings: Settings, text: str, language: str):
     """The assistant's own recogniser, with the extra sentence directory it loads in production."""
-    from ecoute.assistant.intents import recognize as assistant_recognize
-
     return assistant_recognize(text, language, extra_dir=extra_dir(settings))
 
 
@@ -81,8 +81,6 @@ def _digitise(text: str, language: str) -> str:
 
 def templatize(transcript: str, slots: dict, language: str) -> str | None:
     """A hassil template for ``transcript`` with each slot value replaced by its slot."""
-    from ecoute.assistant.intents import normalise
-
     text = _SYNTAX.sub(" ", normalise(transcript))
     if any(isinstance(v, (int, float)) and not isinstance(v, bool) for v in slots.values()):
         text = _digitise(text, language)
@@ -133,8 +131,6 @@ def _norm_slots(slots: dict) -> dict:
 
 
 def _matches(intents: Intents, text: str, language: str, intent: str | None, slots: dict) -> bool:
-    from ecoute.assistant.intents import normalise
-
     result = recognize_best(normalise(text), intents, language=language)
     if result is None or result.intent.name != intent:
         return False
@@ -148,8 +144,6 @@ def handled_correctly(settings: Settings, example: Example) -> bool:
 
 
 def known_intents(settings: Settings, language: str) -> set[str]:
-    from ecoute.assistant.intents import load_intents
-
     return set(load_intents(language, str(extra_dir(settings))).intents)
 
 

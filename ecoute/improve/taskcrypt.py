@@ -17,17 +17,17 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from ecoute.review import tasks as review_tasks
-from ecoute.store import crypto
+from ecoute.store import crypto, taskseal
 from ecoute.store.schema.owner import ReviewLink
+from ecoute.store.schema.review_qc import GoldTaskKey
 from ecoute.store.vault import Actor, KeyDestroyed, Vault
 
 ACTOR = Actor.system("improve")
 
 
 def task_aad(task_id: str, kind: str) -> bytes:
-    """Associated data of a blob sealed with a task key: the review pipeline's own convention."""
-    return review_tasks.task_aad(task_id, kind)
+    """Associated data of a blob sealed with a task key (the convention of ``ecoute.store.taskseal``)."""
+    return taskseal.task_aad(task_id, kind)
 
 
 @dataclass
@@ -60,10 +60,6 @@ class TaskKeys:
 
 def _gold_key(session: Session, task_id: str) -> bytes | None:
     """Gold tasks are synthetic and have no owner: their key is kept in the review zone."""
-    try:
-        from ecoute.store.schema.review_qc import GoldTaskKey
-    except ImportError:  # pragma: no cover - review pipeline absent
-        return None
     row = session.get(GoldTaskKey, task_id)
     return row.task_key if row is not None else None
 
@@ -74,23 +70,23 @@ def _annotation_kind(annotation_id: str) -> str:
 
 def open_content(task_key: bytes, task_id: str, blob: bytes) -> dict:
     """A task's prepared content: {"transcript" (redacted ASR text), "slots", "entities"}."""
-    return json.loads(review_tasks.open_for_task(task_key, task_id, "content", blob))
+    return json.loads(taskseal.open_for_task(task_key, task_id, "content", blob))
 
 
 def open_annotation(task_key: bytes, task_id: str, annotation_id: str, blob: bytes) -> dict:
     """One annotation's payload: {"transcript" (corrected), "slots"}; the intent is a column."""
-    return json.loads(review_tasks.open_for_task(task_key, task_id, _annotation_kind(annotation_id), blob))
+    return json.loads(taskseal.open_for_task(task_key, task_id, _annotation_kind(annotation_id), blob))
 
 
 def open_audio(task_key: bytes, task_id: str, blob: bytes) -> bytes:
     """The prepared (bleeped, disguised) clip of a task, as WAV bytes."""
-    return review_tasks.open_for_task(task_key, task_id, "audio", blob)
+    return taskseal.open_for_task(task_key, task_id, "audio", blob)
 
 
 def seal_content(task_key: bytes, task_id: str, value: dict) -> bytes:
-    return review_tasks.seal_for_task(task_key, task_id, "content", json.dumps(value, ensure_ascii=False).encode())
+    return taskseal.seal_for_task(task_key, task_id, "content", json.dumps(value, ensure_ascii=False).encode())
 
 
 def seal_annotation(task_key: bytes, task_id: str, annotation_id: str, value: dict) -> bytes:
-    return review_tasks.seal_for_task(task_key, task_id, _annotation_kind(annotation_id),
+    return taskseal.seal_for_task(task_key, task_id, _annotation_kind(annotation_id),
                                       json.dumps(value, ensure_ascii=False).encode())

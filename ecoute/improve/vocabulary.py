@@ -139,7 +139,7 @@ def build_vocabulary(session: Session, examples: Iterable[Example], language: st
 
 
 def vocabulary_path(settings: Settings, language: str) -> Path:
-    return settings.data_dir / "improve" / f"vocabulary-{language}.json"
+    return settings.store.data_dir / "improve" / f"vocabulary-{language}.json"
 
 
 def save(settings: Settings, vocab: Vocabulary) -> Path:

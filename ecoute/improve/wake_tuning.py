@@ -89,7 +89,7 @@ def device_evidence(session: Session, device_id: str, *, days: int = 30) -> Evid
 def verify_min_score(device: Device | None, settings: Settings, detector_threshold: float) -> float:
     """The score the server's verification should require for a turn from ``device``."""
     tuned = device.wake_threshold if device is not None and device.wake_threshold is not None else 0.0
-    return max(settings.wake_verify_score, detector_threshold, tuned)
+    return max(settings.speech.wake_verify_score, detector_threshold, tuned)
 
 
 @dataclass

@@ -18,6 +18,7 @@ import numpy as np
 
 from ecoute.audio.io import Audio
 from ecoute.errors import BadInput
+from ecoute.privacy.pii.numbers import normalise_numbers
 
 MODES = ("tone", "silence")
 TONE_HZ = 1000.0
@@ -128,8 +129,6 @@ def suspect_spans(words: Sequence[TimedWord], wt: WordText, found: Sequence[tupl
     With ``everything`` (timings not to be trusted, see :func:`timing_unreliable`) every word
     the text step left is ``UNCLEAR``.
     """
-    from ecoute.privacy.pii.numbers import normalise_numbers
-
     n = len(words)
     masked = [any(ws < ce and we > cs for cs, ce in found) for ws, we in wt.spans]
     kind: list[str | None] = [None] * n

@@ -103,7 +103,7 @@ def match_level(out: np.ndarray, reference: np.ndarray) -> np.ndarray:
 
 
 def _disguised(audio: Audio, rng: np.random.Generator, *, settings: Any = None, **_: Any) -> tuple[np.ndarray, dict]:
-    scale = float(getattr(settings, "disguise_strength", 1.0)) if settings is not None else 1.0
+    scale = float(getattr(settings.policy, "disguise_strength", 1.0)) if settings is not None else 1.0
     strength = Strength.scaled(DEFAULT_LEVEL * scale)
     params = draw_disguise_params(rng, strength)
     out = apply_disguise(audio.samples.astype(np.float64), audio.rate, params)

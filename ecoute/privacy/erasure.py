@@ -21,7 +21,8 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from ecoute.errors import BadInput, NotFound
-from ecoute.privacy.deletion import purge_tombstones, schedule_blob_deletion
+from ecoute.privacy import hooks
+from ecoute.privacy.export import archive_path
 from ecoute.store.schema import Base
 from ecoute.store.schema.base import utcnow
 from ecoute.store.schema.owner import (
@@ -29,10 +30,12 @@ from ecoute.store.schema.owner import (
     Device,
     LoginSession,
     Owner,
+    PartnerHandoff,
     ReviewerExposure,
     Turn,
 )
 from ecoute.store.store import Store
+from ecoute.store.tombstones import purge_tombstones, schedule_blob_deletion
 from ecoute.store.vault import Actor, Vault
 
 log = logging.getLogger(__name__)
@@ -179,20 +182,17 @@ def _step_sessions(session: Session, vault: Vault, store: Store, owner_id: str, 
 
 def _step_review(session: Session, vault: Vault, store: Store, owner_id: str, counts: dict) -> bool:
     """Review tasks, annotations, assignments, links, samples; datasets marked for rebuild."""
-    from ecoute.improve.lineage import mark_tasks_removed
-    from ecoute.review.purge import remove_tasks_for_owner
-
-    # needs no key, so it works after shredding; tombstones the clips itself
-    task_ids = remove_tasks_for_owner(session, vault.blobs, owner_id)
+    # the review zone's handler needs no key, so it works after shredding; it tombstones the clips
+    removed = hooks.owner_erased.fire(hooks.OwnerErased(session, vault.blobs, owner_id))
+    task_ids = tuple(sorted({t for r in removed for t in r.task_ids}))
     _add(counts, "review_tasks", len(task_ids))
-    _add(counts, "datasets_marked", mark_tasks_removed(session, task_ids) if task_ids else 0)
+    _add(counts, "datasets_marked",
+         sum(hooks.review_tasks_gone.fire(hooks.ReviewTasksGone(session, task_ids))) if task_ids else 0)
     return True
 
 
 def _step_turns(session: Session, vault: Vault, store: Store, owner_id: str, counts: dict) -> bool:
     """One batch of turns (and their blobs, via tombstones); done when none is left."""
-    from ecoute.store.schema.owner import PartnerHandoff
-
     batch = list(session.execute(select(Turn.id, Turn.audio_blob).where(Turn.owner_id == owner_id)
                                  .limit(TURN_BATCH)).all())
     if not batch:
@@ -222,8 +222,6 @@ def _step_owner_rows(session: Session, vault: Vault, store: Store, owner_id: str
 
 def _step_exports(session: Session, vault: Vault, store: Store, owner_id: str, counts: dict) -> bool:
     """Finished export archives are plaintext copies: they go too."""
-    from ecoute.privacy.export import archive_path
-
     requests = session.execute(select(DataSubjectRequest).where(
         DataSubjectRequest.owner_id == owner_id, DataSubjectRequest.kind == "export")).scalars().all()
     for req in requests:

@@ -43,6 +43,7 @@ from ecoute.store.schema.base import utcnow
 from ecoute.store.schema.owner import Consent, DataSubjectRequest, Owner, PartnerHandoff, ReviewLink, Turn
 from ecoute.store.schema.review import Annotation
 from ecoute.store.store import Store
+from ecoute.store.taskseal import open_for_task
 from ecoute.store.vault import Actor, Vault
 
 FORMAT = "ecoute-export/1"
@@ -71,7 +72,7 @@ def _nothing(*_args) -> None:
 
 def signing_key(settings: Settings) -> Ed25519PrivateKey:
     """The server's export-signing key, created (0600) on first use beside the KEK."""
-    secret = read_or_create_secret(settings.data_dir / "keys" / "export-signing.key")
+    secret = read_or_create_secret(settings.store.data_dir / "keys" / "export-signing.key")
     return Ed25519PrivateKey.from_private_bytes(secret)
 
 
@@ -82,7 +83,7 @@ def public_key_hex(settings: Settings) -> str:
 
 
 def exports_dir(settings: Settings) -> Path:
-    path = settings.data_dir / "exports"
+    path = settings.store.data_dir / "exports"
     path.mkdir(parents=True, exist_ok=True)
     os.chmod(path, 0o700)
     return path
@@ -238,9 +239,6 @@ def _annotations(session: Session, vault: Vault, owner_id: str, turn_by_tag: Cal
     out = []
     for link in session.execute(select(ReviewLink).where(ReviewLink.owner_id == owner_id)
                                 .order_by(ReviewLink.created_at, ReviewLink.task_id)).scalars():
-        # the review pipeline owns the sealing convention; imported only when needed (it pulls scipy)
-        from ecoute.review.tasks import open_for_task
-
         task_key = _open(vault, owner_id, link.task_id, "task-key", link.wrapped_task_key, me)
         notes = session.execute(select(Annotation).where(Annotation.task_id == link.task_id)
                                 .order_by(Annotation.created_at, Annotation.id)).scalars().all()

@@ -22,8 +22,11 @@ import numpy as np
 from ecoute.audio.io import Audio, load_audio, resample, write_wav
 from ecoute.config import Settings
 from ecoute.errors import BadInput, EcouteError
+from ecoute.privacy import pii
 from ecoute.privacy.bleep import bleep, entity_times, suspect_spans, timing_unreliable, words_to_text
+from ecoute.privacy.disguise import disguise_voice
 from ecoute.privacy.sensitive import ScreenResult, screen
+from ecoute.speech.asr import get_asr
 
 if TYPE_CHECKING:
     from ecoute.privacy.pii import Entity
@@ -78,23 +81,18 @@ def prepare_clip(
     rng: np.random.Generator | None = None,
 ) -> PreparedClip:
     """Prepare one clip for human review (see the module docstring for the steps)."""
-    from ecoute.privacy.disguise import disguise_voice
-    from ecoute.privacy.pii import Entity, redact_text  # Presidio and spaCy: only when a clip is prepared
-
     if audio.samples.size == 0:
         raise BadInput("cannot prepare an empty clip")
     lang = language or (getattr(transcript, "language", None) if transcript is not None else None) \
-        or settings.language
+        or settings.speech.language
     if transcript is None:
-        from ecoute.speech.asr import get_asr
-
         transcript = get_asr(settings, lang).transcribe(audio, None if lang == "auto" else lang)
     if lang == "auto":
         lang = transcript.language
     words = list(transcript.words)
     wt = words_to_text(words) if words else None
     text = wt.text if wt else transcript.text
-    redaction = redact_text(text, lang)
+    redaction = pii.redact_text(text, lang)  # Presidio and spaCy load on first use
     entities, redacted_text = redaction.entities, redaction.text
     if wt:
         # what the text step missed but the audio must not let through (garbled codes, unsure words)
@@ -102,22 +100,22 @@ def prepare_clip(
         loop = timing_unreliable(words)
         extra = suspect_spans(words, wt, [(e.start, e.end) for e in entities], lang, everything=loop)
         if extra:
-            entities = sorted([*entities, *(Entity(t, s, e, 0.5) for s, e, t in extra)], key=lambda e: e.start)
+            entities = sorted([*entities, *(pii.Entity(t, s, e, 0.5) for s, e, t in extra)], key=lambda e: e.start)
             redacted_text = _replace(text, entities)
-        spans = entity_times(words, wt.spans, [(e.start, e.end) for e in entities], margin=settings.bleep_margin_s,
-                             margin_after=settings.bleep_margin_after_s, duration=audio.duration, to_edges=True)
+        spans = entity_times(words, wt.spans, [(e.start, e.end) for e in entities], margin=settings.policy.bleep_margin_s,
+                             margin_after=settings.policy.bleep_margin_after_s, duration=audio.duration, to_edges=True)
         if loop:
             spans = [[0.0, round(audio.duration, 3)]]
     else:  # personal data but no timing to find it by: mask the whole clip rather than guess
         spans = [[0.0, round(audio.duration, 3)]] if entities else []
-    masked = bleep(audio, spans, settings.bleep_mode)
-    verdict = screen(text, lang, redaction.entities, policy=settings.sensitive_policy)
+    masked = bleep(audio, spans, settings.policy.bleep_mode)
+    verdict = screen(text, lang, redaction.entities, policy=settings.policy.sensitive_policy)
     redacted_words = _redacted_words(words, wt.spans if wt else [], entities)
     rng = rng if rng is not None else np.random.default_rng()
     disguised, info = disguise_voice(masked, disguise_method, rng,
                                      transcript=_RedactedTranscript(redacted_text, redacted_words),
                                      language=lang, settings=settings)
-    out_rate = settings.review_audio_rate
+    out_rate = settings.policy.review_audio_rate
     final = Audio(resample(disguised.samples, disguised.rate, out_rate), out_rate)
     return PreparedClip(final, redacted_text, entities, spans, info, verdict, lang)
 
@@ -160,7 +158,7 @@ def prepare_file(source: Path, target: Path, settings: Settings, *, language: st
         raise BadInput(f"{target}: is a folder; give an output file name")
     if Path(source).resolve() == Path(target).resolve():
         raise BadInput("the output must not overwrite the input")
-    audio = load_audio(source, max_seconds=settings.max_audio_seconds)
+    audio = load_audio(source, max_seconds=settings.speech.max_audio_seconds)
     if rng is None:
         rng = np.random.default_rng(seed)
     clip = prepare_clip(audio, settings, language=language, disguise_method=disguise_method, rng=rng)

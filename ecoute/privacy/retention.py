@@ -16,10 +16,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from ecoute.privacy.deletion import delete_turns, purge_tombstones
+from ecoute.privacy.deletion import delete_turns
+from ecoute.privacy.export import archive_path
 from ecoute.store.schema.base import utcnow
 from ecoute.store.schema.owner import DataSubjectRequest, Owner, Turn
 from ecoute.store.store import Store
+from ecoute.store.tombstones import purge_tombstones
 from ecoute.store.vault import Actor
 
 #: Turns deleted per transaction: bounded work per commit, so a long sweep can be interrupted.
@@ -38,7 +40,7 @@ def retention_days(owner_days: int | None, platform_days: int) -> int | None:
 def sweep(store: Store, now: datetime | None = None) -> dict:
     """Delete every turn past its retention, with everything derived; return the counts."""
     now = now or utcnow()
-    platform_days = store.settings.max_retention_days
+    platform_days = store.settings.policy.max_retention_days
     report = {"owners": 0, "turns": 0, "review_tasks": 0, "blobs": 0, "datasets_marked": 0,
               "exports_expired": 0, "tombstones_purged": 0}
     with store.session() as session:
@@ -73,8 +75,6 @@ def sweep(store: Store, now: datetime | None = None) -> dict:
 
 
 def _expire_exports(store: Store, now: datetime) -> int:
-    from ecoute.privacy.export import archive_path
-
     expired = 0
     with store.session() as session:
         for request in session.execute(select(DataSubjectRequest).where(

@@ -19,11 +19,12 @@ from ecoute.review import quality
 from ecoute.review.assignment import ANNOTATE_PURPOSE, Held, held_task, reviewer_actor, vanish
 from ecoute.review.errors import InvalidAnnotation, TaskGone
 from ecoute.review.purge import destroy_task_content
-from ecoute.review.tasks import open_for_task, read_content, seal_for_task, task_key
+from ecoute.review.tasks import read_content, task_key
 from ecoute.store.schema.base import new_id, utcnow
 from ecoute.store.schema.owner import ReviewLink
 from ecoute.store.schema.review import Annotation, ReviewAssignment, ReviewTask, Staff
 from ecoute.store.schema.review_qc import ReviewAgreement
+from ecoute.store.taskseal import open_for_task, seal_for_task
 from ecoute.store.vault import KeyDestroyed, Vault
 
 SENSITIVE_CATEGORIES = (

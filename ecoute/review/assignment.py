@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ecoute.config import Settings
-from ecoute.review.errors import CapReached, NotYours, TaskGone
+from ecoute.review.errors import AlreadySubmitted, CapReached, NotYours, TaskGone
 from ecoute.review.purge import delete_tasks
 from ecoute.review.tasks import get_task, read_audio, task_key
 from ecoute.store.schema.base import utcnow
@@ -70,7 +70,7 @@ def completed_today(session: Session, staff: Staff, now: datetime | None = None)
 
 
 def daily_cap(settings: Settings, staff: Staff) -> int:
-    return staff.daily_cap if staff.daily_cap is not None else settings.review_daily_cap
+    return staff.daily_cap if staff.daily_cap is not None else settings.policy.review_daily_cap
 
 
 def open_assignment_of(session: Session, staff: Staff) -> ReviewAssignment | None:
@@ -163,11 +163,11 @@ def next_task(
     if completed_today(session, staff, now) >= cap:
         raise CapReached(f"you reached today's limit of {cap} tasks; thank you — see you tomorrow")
     rng = rng or random.SystemRandom()
-    if rng.random() < settings.review_gold_rate:
+    if rng.random() < settings.policy.review_gold_rate:
         gold = _candidates(session, staff, gold=True)
         if gold:
             return _assign(session, staff, rng.choice(gold), None, now)
-    since = now - timedelta(days=settings.reviewer_owner_spacing_days)
+    since = now - timedelta(days=settings.policy.reviewer_owner_spacing_days)
     exposed = set(
         session.execute(
             select(ReviewerExposure.owner_tag).where(
@@ -232,8 +232,6 @@ def held_task(session: Session, staff: Staff, task_id: str, *, need_open: bool =
         raise NotYours("this task is not assigned to you")
     open_rows = [r for r in rows if r.state == "open"]
     if need_open and not open_rows:
-        from ecoute.review.errors import AlreadySubmitted
-
         raise AlreadySubmitted(f"you already finished this task ({rows[0].state}); nothing was changed")
     return Held(task, open_rows[0] if open_rows else rows[0])
 

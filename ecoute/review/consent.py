@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ecoute.errors import BadInput, Forbidden, NotFound
+from ecoute.review.purge import remove_unreviewed_tasks_for_owner
 from ecoute.store.schema.owner import Consent, Owner
 from ecoute.store.vault import Actor, Vault
 
@@ -139,8 +140,6 @@ def opt_out(session: Session, vault: Vault, owner_id: str, via: str) -> int:
     Works for any owner (a child, or someone never opted in, gets a harmless no-op row),
     so the voice command "stop sending my recordings for review" always succeeds.
     """
-    from ecoute.review.purge import remove_unreviewed_tasks_for_owner
-
     _owner(session, owner_id)
     _check_via(via)
     row = Consent(

@@ -34,7 +34,7 @@ def reviewer_rows(session: Session, settings: Settings) -> list[dict]:
     for staff in session.execute(
         select(Staff).where(Staff.role.in_(("reviewer", "lead"))).order_by(Staff.display_name)
     ).scalars():
-        accuracy, n_gold = quality.gold_accuracy(session, staff.id, settings.review_gold_window)
+        accuracy, n_gold = quality.gold_accuracy(session, staff.id, settings.policy.review_gold_window)
         skips = session.execute(
             select(func.count())
             .select_from(Annotation)
@@ -118,10 +118,10 @@ def stats(session: Session, settings: Settings) -> dict:
         "escalations": escalations(session),
         "queues": queue_sizes(session),
         "settings": {
-            "gold_rate": settings.review_gold_rate,
-            "double_fraction": settings.review_double_fraction,
-            "pause_below": settings.review_gold_pause_below,
-            "daily_cap": settings.review_daily_cap,
+            "gold_rate": settings.policy.review_gold_rate,
+            "double_fraction": settings.policy.review_double_fraction,
+            "pause_below": settings.policy.review_gold_pause_below,
+            "daily_cap": settings.policy.review_daily_cap,
         },
     }
 

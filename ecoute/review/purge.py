@@ -12,11 +12,16 @@ from collections.abc import Iterable
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from ecoute.privacy import hooks
 from ecoute.store.blobs import BlobStore
 from ecoute.store.schema.owner import ReviewLink
 from ecoute.store.schema.review import Annotation, ReviewAssignment, ReviewTask
 from ecoute.store.schema.review_qc import GoldTaskKey, ReviewAgreement, ReviewSample
+from ecoute.store.tombstones import schedule_blob_deletion
 from ecoute.store.vault import Vault
+
+#: IN lists stay well under SQLite's bound-parameter limit.
+_CHUNK = 500
 
 
 def delete_blob_after_commit(session: Session, blobs: BlobStore, key: str) -> None:
@@ -25,8 +30,6 @@ def delete_blob_after_commit(session: Session, blobs: BlobStore, key: str) -> No
     Uses the deletion cascade's tombstones, so a crash between the commit and the blob
     deletion still ends with the blob gone (the retention sweep finishes it).
     """
-    from ecoute.privacy.deletion import schedule_blob_deletion
-
     schedule_blob_deletion(session, blobs, [key])
 
 
@@ -125,3 +128,30 @@ def remove_unreviewed_tasks_for_owner(session: Session, vault: Vault, owner_id: 
         .values(status="cancelled")
     )
     return len(delete_tasks(session, vault.blobs, unreviewed))
+
+
+# -- hook handlers (registered by ecoute.services.wiring.wire_hooks) ----------------------------
+
+def on_turns_deleted(event: hooks.TurnsDeleted) -> hooks.TasksRemoved:
+    """Recording deletion: the tasks made from those turns go, in the deleting transaction.
+
+    The clip keys are read first only for the caller's report: the cascade tombstones them.
+    """
+    task_ids: list[str] = []
+    tags = [event.vault.item_tag(event.owner_id, t) for t in event.turn_ids]
+    for i in range(0, len(tags), _CHUNK):
+        task_ids += event.session.execute(
+            select(ReviewLink.task_id).where(ReviewLink.owner_id == event.owner_id,
+                                             ReviewLink.turn_tag.in_(tags[i : i + _CHUNK]))
+        ).scalars().all()
+    blob_keys: list[str] = []
+    for i in range(0, len(task_ids), _CHUNK):
+        blob_keys += [k for k in event.session.execute(
+            select(ReviewTask.audio_blob).where(ReviewTask.id.in_(task_ids[i : i + _CHUNK]))).scalars() if k]
+    remove_tasks_for_turns(event.session, event.vault, event.owner_id, list(event.turn_ids))
+    return hooks.TasksRemoved(tuple(sorted(task_ids)), tuple(blob_keys))
+
+
+def on_owner_erased(event: hooks.OwnerErased) -> hooks.TasksRemoved:
+    """Erasure: every task of the owner goes (needs no key; works after the DEK is destroyed)."""
+    return hooks.TasksRemoved(tuple(remove_tasks_for_owner(event.session, event.blobs, event.owner_id)))

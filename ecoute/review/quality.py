@@ -94,14 +94,14 @@ def gold_accuracy(session: Session, reviewer_id: str, window: int) -> tuple[floa
 
 def check_pause(session: Session, settings: Settings, staff: Staff) -> bool:
     """Pause a reviewer whose recent gold accuracy fell below the threshold; True if paused now."""
-    accuracy, n = gold_accuracy(session, staff.id, settings.review_gold_window)
-    if accuracy is None or n < settings.review_gold_min_items or staff.paused:
+    accuracy, n = gold_accuracy(session, staff.id, settings.policy.review_gold_window)
+    if accuracy is None or n < settings.policy.review_gold_min_items or staff.paused:
         return False
-    if accuracy < settings.review_gold_pause_below:
+    if accuracy < settings.policy.review_gold_pause_below:
         staff.paused = True
         staff.paused_reason = (
             f"gold accuracy {accuracy:.0%} over the last {n} gold items is below "
-            f"{settings.review_gold_pause_below:.0%}; your lead will review with you"
+            f"{settings.policy.review_gold_pause_below:.0%}; your lead will review with you"
         )
         return True
     return False

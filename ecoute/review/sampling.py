@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from ecoute.config import Settings
 from ecoute.review.consent import is_opted_in
+from ecoute.review.tasks import prepare_sample
 from ecoute.store.schema.owner import Turn
 from ecoute.store.schema.review_qc import ReviewSample, ReviewStratum
 from ecoute.store.store import Store
@@ -49,11 +50,11 @@ class SamplingPolicy:
     @classmethod
     def from_settings(cls, settings: Settings) -> SamplingPolicy:
         return cls(
-            settings.review_sample_rate,
-            parse_language_rates(settings.review_language_rates),
-            settings.review_unsure_boost,
-            settings.review_unsure_confidence,
-            settings.review_cap_per_owner_30d,
+            settings.policy.review_sample_rate,
+            parse_language_rates(settings.policy.review_language_rates),
+            settings.policy.review_unsure_boost,
+            settings.policy.review_unsure_confidence,
+            settings.policy.review_cap_per_owner_30d,
         )
 
     def rate_for(self, language: str) -> float:
@@ -221,8 +222,6 @@ def consider_turn(
         "status": None,
     }
     if decision.sampled and prepare:
-        from ecoute.review.tasks import prepare_sample
-
         outcome = prepare_sample(store, sample_id, rng=np_rng)
         result.update(task_id=outcome.get("task_id"), status=outcome["status"])
     elif decision.sampled:

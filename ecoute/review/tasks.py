@@ -23,6 +23,8 @@ from sqlalchemy.orm import Session
 from ecoute.audio.io import Audio, load_audio, wav_bytes
 from ecoute.config import Settings
 from ecoute.errors import EcouteError
+from ecoute.privacy.prepare import prepare_clip
+from ecoute.review.consent import is_opted_in
 from ecoute.review.errors import NoSuchTask, TaskGone
 from ecoute.store import crypto
 from ecoute.store.blobs import BlobStore
@@ -31,6 +33,7 @@ from ecoute.store.schema.owner import ReviewLink, Turn
 from ecoute.store.schema.review import ReviewTask
 from ecoute.store.schema.review_qc import GoldTaskKey, ReviewSample
 from ecoute.store.store import Store
+from ecoute.store.taskseal import open_for_task, seal_for_task
 from ecoute.store.turns import read_turn, read_turn_audio
 from ecoute.store.vault import Actor, KeyDestroyed, Vault
 
@@ -78,19 +81,7 @@ def iso_week(at: datetime) -> str:
     return f"{year}-W{week:02d}"
 
 
-# -- sealing with the task key ---------------------------------------------------------
-
-
-def task_aad(task_id: str, kind: str) -> bytes:
-    return crypto.aad_for("review-task", task_id, kind)
-
-
-def seal_for_task(task_key: bytes, task_id: str, kind: str, data: bytes) -> bytes:
-    return crypto.seal(task_key, data, task_aad(task_id, kind))
-
-
-def open_for_task(task_key: bytes, task_id: str, kind: str, data: bytes) -> bytes:
-    return crypto.open_sealed(task_key, data, task_aad(task_id, kind))
+# -- task blobs (sealed with the task key: ecoute.store.taskseal) -------------------------
 
 
 def audio_blob_key(task_id: str) -> str:
@@ -277,8 +268,6 @@ def create_gold_task(
 
 
 def _default_prepare(audio: Audio, settings: Settings, **kwargs: Any) -> Prepared:
-    from ecoute.privacy.prepare import prepare_clip
-
     return prepare_clip(audio, settings, **kwargs)
 
 
@@ -289,8 +278,6 @@ def prepare_sample(store: Store, sample_id: int, *, rng=None, prepare=None) -> d
     preparation outside any transaction, then the write. If the owner opted out or deleted
     the turn meanwhile, nothing is created.
     """
-    from ecoute.review.consent import is_opted_in
-
     prepare = prepare or _default_prepare
     with store.vault_session() as (session, vault):
         sample = session.get(ReviewSample, sample_id)
@@ -341,7 +328,7 @@ def prepare_sample(store: Store, sample_id: int, *, rng=None, prepare=None) -> d
             if sample is not None and sample.status == "preparing":
                 sample.status = "cancelled"
             return {"status": "cancelled"}
-        double = random.SystemRandom().random() < store.settings.review_double_fraction
+        double = random.SystemRandom().random() < store.settings.policy.review_double_fraction
         task = create_task(
             session,
             vault,

@@ -11,13 +11,12 @@ from functools import lru_cache
 
 import yaml
 
+from ecoute.assistant.intents import sentence_files
 from ecoute.errors import BadInput
 
 
 @lru_cache(maxsize=32)
 def intent_names(language: str, extra_dir: str = "") -> tuple[str, ...]:
-    from ecoute.assistant.intents import sentence_files
-
     try:
         files = sentence_files(language, extra_dir or None)
     except BadInput:

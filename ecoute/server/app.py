@@ -13,6 +13,9 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from ecoute.config import Settings
+from ecoute.server.errors import install_error_handlers
+from ecoute.server.lifecycle import attach_background
+from ecoute.services.wiring import wire_hooks
 from ecoute.store.store import Store
 
 STATIC = Path(__file__).with_name("static")
@@ -28,6 +31,7 @@ ROUTER_MODULES = (
 
 
 def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
+    wire_hooks()  # deletion and erasure purge review tasks and dataset items through these
     store = store or Store.open(settings)
     app = FastAPI(title="écoute", version="0.1.0")
     app.state.settings = settings
@@ -35,9 +39,6 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for name in ROUTER_MODULES:
         app.include_router(import_module(name).router)
-    from ecoute.server.errors import install_error_handlers
-    from ecoute.server.lifecycle import attach_background
-
     install_error_handlers(app)  # LoginRequired → /login redirect or 401; EcouteError → 4xx
     attach_background(app)  # orphan-blob clean-up and the job runner, with the server's lifespan
     return app

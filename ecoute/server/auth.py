@@ -6,7 +6,6 @@ different cookies, so a reviewer session can never be mistaken for an owner's.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Callable
 from datetime import timedelta
@@ -18,16 +17,13 @@ from ecoute.store.schema.base import utcnow
 from ecoute.store.schema.owner import Device, LoginSession, Owner
 from ecoute.store.schema.review import Staff
 from ecoute.store.store import Store
+from ecoute.store.tokens import token_hash
 
 OWNER_COOKIE = "ecoute_owner"
 STAFF_COOKIE = "ecoute_staff"
 SESSION_HOURS = 12
 #: An export needs the password entered within this window.
 REAUTH_WINDOW = timedelta(minutes=5)
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def get_store(request: Request) -> Store:

@@ -15,6 +15,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 
 from ecoute.errors import AudioError, BadInput, EcouteError, Forbidden, NotFound
 from ecoute.server.auth import LoginRequired
+from ecoute.server.pages import templates
+from ecoute.services.ingest import Conflict, UploadTooLarge
 
 #: Error kind → HTTP status; the first matching class (in order) wins.
 STATUS: tuple[tuple[type[Exception], int], ...] = (
@@ -26,8 +28,6 @@ STATUS: tuple[tuple[type[Exception], int], ...] = (
 
 
 def status_for(err: Exception) -> int:
-    from ecoute.services.ingest import Conflict, UploadTooLarge
-
     if isinstance(err, UploadTooLarge):
         return 413
     if isinstance(err, Conflict):
@@ -60,7 +60,6 @@ async def ecoute_error(request: Request, err: EcouteError) -> Response:
     status = status_for(err)
     if wants_json(request):
         return JSONResponse({"detail": str(err)}, status_code=status)
-    from ecoute.server.pages import templates
 
     return templates.TemplateResponse(request, "owner/error.html", {"message": str(err), "status": status},
                                       status_code=status)

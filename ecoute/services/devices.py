@@ -14,7 +14,6 @@ the display cannot take over the device.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -23,19 +22,15 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ecoute.errors import BadInput, NotFound
-from ecoute.server.auth import token_hash
 from ecoute.store.schema.base import new_id, utcnow
 from ecoute.store.schema.owner import Device, Owner
 from ecoute.store.schema.platform import DevicePairing
+from ecoute.store.tokens import token_hash
 
 #: No 0/O, 1/I/L: codes are read off a small display and typed by people.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 6
 PAIRING_MINUTES = 10
-
-
-def _sha(value: str) -> str:
-    return hashlib.sha256(value.encode()).hexdigest()
 
 
 def normalise_code(code: str) -> str:
@@ -57,7 +52,7 @@ def start_pairing(session: Session, name: str) -> PendingPairing:
     session.execute(delete(DevicePairing).where(DevicePairing.expires_at < now))
     pairing_id = secrets.token_urlsafe(24)
     code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-    session.add(DevicePairing(id_hash=_sha(pairing_id), code_hash=_sha(code), name=name, created_at=now,
+    session.add(DevicePairing(id_hash=token_hash(pairing_id), code_hash=token_hash(code), name=name, created_at=now,
                               expires_at=now + timedelta(minutes=PAIRING_MINUTES)))
     session.flush()
     return PendingPairing(pairing_id, code, PAIRING_MINUTES * 60)
@@ -69,7 +64,7 @@ def claim_pairing(session: Session, owner: Owner, code: str) -> Device:
     if len(wanted) != CODE_LENGTH:
         raise BadInput(f"a pairing code has {CODE_LENGTH} letters and digits")
     pairing = session.execute(
-        select(DevicePairing).where(DevicePairing.code_hash == _sha(wanted), DevicePairing.device_id.is_(None),
+        select(DevicePairing).where(DevicePairing.code_hash == token_hash(wanted), DevicePairing.device_id.is_(None),
                                     DevicePairing.expires_at >= utcnow())
     ).scalars().first()
     if pairing is None:
@@ -91,7 +86,7 @@ class ExchangeResult:
 
 def exchange_pairing(session: Session, pairing_id: str) -> ExchangeResult:
     """The device polls with its pairing id; once claimed it gets its token, once."""
-    pairing = session.get(DevicePairing, _sha(pairing_id))
+    pairing = session.get(DevicePairing, token_hash(pairing_id))
     if pairing is None:
         raise NotFound("unknown pairing (already used, or never started)")
     if pairing.device_id is None:

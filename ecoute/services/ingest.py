@@ -27,9 +27,12 @@ from typing import Any
 
 from sqlalchemy import select
 
+from ecoute.assistant.context import TurnContext
+from ecoute.assistant.pipeline.runner import RunOptions, run
 from ecoute.audio.io import Audio, load_audio, wav_bytes
 from ecoute.config import Settings
 from ecoute.errors import BadInput, EcouteError
+from ecoute.improve.vocabulary import load as load_vocabulary
 from ecoute.services.privacy_actions import PrivacyActions
 from ecoute.services.skill_state import DbSkillState
 from ecoute.store.schema.base import utcnow
@@ -84,26 +87,17 @@ class AnswerAudioCache:
             return item[2]
 
 
-def voice_turn():
-    """``ecoute.assistant.turn.run_turn``, imported when the first turn arrives (it loads models)."""
-    from ecoute.assistant.turn import run_turn
-
-    return run_turn
-
-
 def _hotwords(session, settings: Settings) -> str | None:
     """Domain vocabulary the learning loop built from reviews (None until it has built one)."""
-    from ecoute.improve.vocabulary import load
-
-    vocabulary = load(session, settings, settings.language)
+    vocabulary = load_vocabulary(session, settings, settings.speech.language)
     return vocabulary.hotwords if vocabulary else None
 
 
 def check_upload(data: bytes, settings: Settings) -> Audio:
     """Refuse oversized or undecodable uploads before anything is stored."""
-    if len(data) > settings.max_upload_bytes:
-        raise UploadTooLarge(f"upload of {len(data)} bytes is larger than the limit of {settings.max_upload_bytes}")
-    return load_audio(data, max_seconds=settings.max_audio_seconds)
+    if len(data) > settings.server.max_upload_bytes:
+        raise UploadTooLarge(f"upload of {len(data)} bytes is larger than the limit of {settings.server.max_upload_bytes}")
+    return load_audio(data, max_seconds=settings.speech.max_audio_seconds)
 
 
 def _words(transcript: Any) -> list[dict]:
@@ -136,12 +130,10 @@ class IngestResult:
 
 
 def ingest_turn(store: Store, *, device_id: str, upload: bytes, wake_score: float | None,
-                answers: AnswerAudioCache | None = None, jobs=None, run_turn=None) -> IngestResult:
+                answers: AnswerAudioCache | None = None, jobs=None) -> IngestResult:
     """Run and store one device turn; see the module docstring for the crash-safety order."""
     settings = store.settings
     audio = check_upload(upload, settings)
-    run_turn = run_turn or voice_turn()
-    from ecoute.assistant.context import TurnContext
 
     written: list[str] = []
     try:
@@ -160,13 +152,12 @@ def ingest_turn(store: Store, *, device_id: str, upload: bytes, wake_score: floa
                 state=DbSkillState(session, vault, owner.id),
                 privacy=PrivacyActions(session, vault, owner_id=owner.id, device_id=device.id, now=now),
             )
-            # check_wake=False: the device already fired; the server re-scores the wake word itself
-            # and a turn that fails its stricter check comes back as a false activation.
-            result = run_turn(audio, settings, context=context, check_wake=False, device_wake_score=wake_score,
-                              speak=True, min_wake_score=device.wake_threshold,
-                              hotwords=_hotwords(session, settings))
-            if not getattr(result, "wake", True):
-                result.false_activation = True
+            # device_fired: the device already fired; the server still starts at the wake stage to
+            # re-score the wake word itself, and a turn that fails its stricter check (or whose wake
+            # word the server does not find) comes back as a false activation.
+            options = RunOptions(device_fired=True, device_wake_score=wake_score,
+                                 min_wake_score=device.wake_threshold, hotwords=_hotwords(session, settings))
+            result = run(audio, settings, options=options, context=context)
             transcript = getattr(result.transcript, "text", "") if result.transcript is not None else ""
             turn_id: str | None = None
             # Written after the voice turn, not before: on PostgreSQL an early UPDATE would hold
@@ -186,8 +177,8 @@ def ingest_turn(store: Store, *, device_id: str, upload: bytes, wake_score: floa
                                  created_at=now)
                 written.append(turn.audio_blob)
                 turn_id = turn.id
-                if settings.ingest_pause_s:
-                    time.sleep(settings.ingest_pause_s)  # test-only: a window to kill the process in
+                if settings.server.ingest_pause_s:
+                    time.sleep(settings.server.ingest_pause_s)  # test-only: a window to kill the process in
         # committed: the turn is stored for good from here on
     except BaseException:
         for key in written:

@@ -10,12 +10,14 @@ turn keeps working (with a plain fallback) while those modules are being written
 
 from __future__ import annotations
 
-import hashlib
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ecoute.privacy.deletion import delete_turns
+from ecoute.review.consent import opt_out
+from ecoute.review.listening import who_listened
 from ecoute.store.schema.base import utcnow
 from ecoute.store.schema.owner import Consent, Device, Owner, Turn
 from ecoute.store.turns import record_false_activation
@@ -27,7 +29,6 @@ def delete_owner_turns(session: Session, vault: Vault, owner_id: str, turn_ids: 
     """Delete turns with the full cascade (review tasks, derived artefacts, blobs after commit)."""
     if not turn_ids:
         return 0
-    from ecoute.privacy.deletion import delete_turns
 
     report = delete_turns(session, vault, owner_id=owner_id, turn_ids=turn_ids, actor=Actor.owner(owner_id),
                           purpose=purpose)
@@ -103,18 +104,9 @@ class PrivacyActions:
 
     def stop_review(self) -> int:
         """Opt out of human review; returns how many not-yet-reviewed tasks were withdrawn."""
-        try:
-            from ecoute.review.consent import opt_out
-        except ImportError:  # review pipeline not installed yet: record the refusal ourselves
-            record_consent(self.session, self.owner_id, "review", granted=False, via="voice")
-            return 0
         return int(opt_out(self.session, self.vault, self.owner_id, via="voice"))
 
     def who_listened(self) -> list[dict]:
-        try:
-            from ecoute.review.listening import who_listened
-        except ImportError:
-            return listening_from_audit(self.vault, self.owner_id)
         return list(who_listened(self.session, self.vault, self.owner_id))
 
 
@@ -123,20 +115,3 @@ def review_consent(session: Session, owner_id: str) -> bool:
     row = session.execute(select(Consent).where(Consent.owner_id == owner_id, Consent.purpose == "review")
                           .order_by(Consent.id.desc()).limit(1)).scalar_one_or_none()
     return bool(row and row.granted)
-
-
-def record_consent(session: Session, owner_id: str, purpose: str, *, granted: bool, via: str) -> None:
-    """Fallback ledger row for a refusal (no consent text is agreed to when saying no)."""
-    session.add(Consent(owner_id=owner_id, purpose=purpose, granted=granted, text_version="refusal",
-                        text_hash=hashlib.sha256(b"").hexdigest(), via=via))
-    session.flush()
-
-
-def listening_from_audit(vault: Vault, owner_id: str, days: int = 3650) -> list[dict]:
-    """Who listened, read from the owner's own audit entries (reviewers and leads only)."""
-    since = (utcnow() - timedelta(days=days)).date().isoformat()
-    return [
-        {"day": e.day, "role": e.role, **e.details}
-        for e in vault.audit_entries_for(owner_id)
-        if e.role in ("reviewer", "lead") and e.day >= since
-    ]

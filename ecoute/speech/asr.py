@@ -160,9 +160,9 @@ def _whisper_languages(settings: Settings) -> Iterable[str]:
 @plugins.declare(_whisper_languages)
 def faster_whisper(settings: Settings) -> AsrEngine:
     """tiny.en when ``settings.language`` is English, the multilingual model otherwise (and for "auto")."""
-    name = settings.asr_model_en if settings.language == "en" else settings.asr_model_multilingual
+    name = settings.speech.asr_model_en if settings.speech.language == "en" else settings.speech.asr_model_multilingual
     label = name if name in models.BUILTIN else Path(name).name
-    return _whisper(models.resolve(name, settings.cache_dir), settings.asr_beam_size, label)
+    return _whisper(models.resolve(name, settings.store.cache_dir), settings.speech.asr_beam_size, label)
 
 
 @plugins.declare(["en"])
@@ -172,10 +172,10 @@ def pocketsphinx(settings: Settings) -> AsrEngine:
 
 def get_asr(settings: Settings, language: str | None = None) -> AsrEngine:
     """The configured engine for ``language`` (default: settings.language), loaded once and cached."""
-    language = language or settings.language
+    language = language or settings.speech.language
     if language not in (*LANGUAGES, "auto"):
         raise BadInput(f"unsupported language {language!r}; choose one of {', '.join(LANGUAGES)} or auto")
-    if language != settings.language:
+    if language != settings.speech.language:
         settings = settings.replace(language=language)
     engine = plugins.create(Family.ASR, settings)
     if not isinstance(engine, AsrEngine):

@@ -94,8 +94,8 @@ def espeak_ng(settings: Settings) -> TtsEngine:
 
 def _piper_languages(settings: Settings) -> list[str]:
     """The language of the configured voice, from the .onnx.json Piper ships beside every voice."""
-    config = Path(settings.piper_voice + ".json").expanduser()
-    if not settings.piper_voice or not config.is_file():
+    config = Path(settings.speech.piper_voice + ".json").expanduser()
+    if not settings.speech.piper_voice or not config.is_file():
         return []
     language = json.loads(config.read_text()).get("language", {})
     return [language["family"]] if language.get("family") else []
@@ -103,7 +103,7 @@ def _piper_languages(settings: Settings) -> list[str]:
 
 @plugins.declare(_piper_languages)
 def piper(settings: Settings) -> TtsEngine:
-    return _piper(settings.piper_voice)
+    return _piper(settings.speech.piper_voice)
 
 
 def get_tts(settings: Settings) -> TtsEngine:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from ecoute import plugins
-from ecoute.config import Settings
+from ecoute.config import ConfigError, Settings
 from ecoute.plugins import Family
 
 _SAFE_KEY = re.compile(r"^[a-z0-9][a-z0-9/_.-]{0,199}$")
@@ -111,7 +111,7 @@ class S3BlobStore:
 
 @plugins.declare(plugins.ANY_LANGUAGE)
 def local(settings: Settings) -> BlobStore:
-    return LocalBlobStore(settings.data_dir / "blobs")
+    return LocalBlobStore(settings.store.data_dir / "blobs")
 
 
 @plugins.declare(plugins.ANY_LANGUAGE)
@@ -119,17 +119,25 @@ def s3(settings: Settings) -> BlobStore:
     import boto3  # production engine only
     from botocore.config import Config
 
+    cfg = settings.store
+    if not cfg.s3_endpoint:
+        raise ConfigError("ECOUTE_S3_ENDPOINT is not set: the s3 blob store needs the endpoint URL")
+    credentials = {}
+    if cfg.s3_access_key_id:  # else boto3 finds its own (AWS_* variables, profiles)
+        credentials = {"aws_access_key_id": cfg.s3_access_key_id,
+                       "aws_secret_access_key": cfg.s3_secret_access_key.get_secret_value()}
     client = boto3.client(
         "s3",
-        endpoint_url=os.environ["ECOUTE_S3_ENDPOINT"],
+        endpoint_url=cfg.s3_endpoint,
         config=Config(
             signature_version="s3v4",
             s3={"addressing_style": "path"},
             request_checksum_calculation="when_required",
             response_checksum_validation="when_required",
         ),
+        **credentials,
     )
-    return S3BlobStore(os.environ.get("ECOUTE_S3_BUCKET", "ecoute"), client)
+    return S3BlobStore(cfg.s3_bucket, client)
 
 
 def get_blob_store(settings: Settings) -> BlobStore:

@@ -7,19 +7,20 @@ KEK in the world unwraps theirs again.
 
 The default keeps a master key in a local file (0600, created on first start) and a random
 salt per owner beside it (``keys/owners/<owner id>``); the owner's wrapping key is
-HKDF(master, salt). A production deployment plugs HashiCorp Vault transit (one transit key
-per owner, deleted on erasure) or a cloud KMS behind the same protocol.
+HKDF(master, salt). A production deployment plugs an HSM behind the same protocol.
 """
 
 from __future__ import annotations
 
-import base64
+import hashlib
+import hmac
 import os
 import stat
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-import httpx
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from ecoute import plugins
 from ecoute.config import Settings
@@ -39,6 +40,19 @@ class KeyProvider(Protocol):
 
     def forget(self, context: str) -> None:
         """Destroy the wrapping key of ``context``: its DEK can never be unwrapped again."""
+
+    def keyed_hash(self, purpose: str, data: bytes) -> bytes:
+        """HMAC-SHA256 of ``data`` under the provider's index key for ``purpose``.
+
+        Finds rows without storing the value (login by email, owner tags): with SQL access
+        alone, and no key provider, nobody can recompute or invert these hashes.
+        """
+
+    def sign(self, message: bytes) -> bytes:
+        """Ed25519 signature by the provider's audit signing key (audit checkpoints)."""
+
+    def public_key(self) -> bytes:
+        """The raw 32-byte Ed25519 public key that verifies :meth:`sign`."""
 
 
 class LocalFileKeyProvider:
@@ -70,6 +84,18 @@ class LocalFileKeyProvider:
 
     def unwrap(self, wrapped: bytes, context: str) -> bytes:
         return crypto.open_sealed(self._owner_key(context, create=False), wrapped, b"dek\x1f" + context.encode())
+
+    def keyed_hash(self, purpose: str, data: bytes) -> bytes:
+        return hmac.new(crypto.derive(self._kek, f"index:{purpose}"), data, hashlib.sha256).digest()
+
+    def _signing_key(self) -> Ed25519PrivateKey:
+        return Ed25519PrivateKey.from_private_bytes(crypto.derive(self._kek, "audit-signing"))
+
+    def sign(self, message: bytes) -> bytes:
+        return self._signing_key().sign(message)
+
+    def public_key(self) -> bytes:
+        return self._signing_key().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
 
     def forget(self, context: str) -> None:
         salt_path = self.owners_dir / context
@@ -104,58 +130,13 @@ def read_or_create_secret(path: Path) -> bytes:
     return secret
 
 
-class VaultTransitKeyProvider:
-    """HashiCorp Vault's transit engine, one transit key per owner (production engine).
-
-    Uses Vault's documented HTTP API: ``POST /v1/transit/keys/<name>`` to create,
-    ``/v1/transit/encrypt|decrypt/<name>``, and on erasure ``POST .../config``
-    (deletion_allowed) then ``DELETE /v1/transit/keys/<name>``.
-    """
-
-    def __init__(self, address: str, token: str, prefix: str, client: httpx.Client | None = None):
-        self.key_id = f"vault-transit:{prefix}"
-        self._prefix = prefix
-        self._client = client or httpx.Client(base_url=address, headers={"X-Vault-Token": token}, timeout=10)
-
-    def _name(self, context: str) -> str:
-        return f"{self._prefix}-{context}"
-
-    def wrap(self, dek: bytes, context: str) -> bytes:
-        self._client.post(f"/v1/transit/keys/{self._name(context)}", json={"type": "aes256-gcm96"})
-        reply = self._client.post(f"/v1/transit/encrypt/{self._name(context)}", json={"plaintext": _b64(dek)})
-        reply.raise_for_status()
-        return reply.json()["data"]["ciphertext"].encode()
-
-    def unwrap(self, wrapped: bytes, context: str) -> bytes:
-        reply = self._client.post(f"/v1/transit/decrypt/{self._name(context)}", json={"ciphertext": wrapped.decode()})
-        if reply.status_code in (400, 404):
-            raise crypto.DecryptionError("Vault refused to unwrap the key (destroyed or wrong owner)")
-        reply.raise_for_status()
-        return base64.b64decode(reply.json()["data"]["plaintext"])
-
-    def forget(self, context: str) -> None:
-        name = self._name(context)
-        self._client.post(f"/v1/transit/keys/{name}/config", json={"deletion_allowed": True}).raise_for_status()
-        self._client.delete(f"/v1/transit/keys/{name}").raise_for_status()
-
-
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode()
-
-
 # Providers are built per store (not cached): each holds keys read from its own data dir.
 @plugins.declare(plugins.ANY_LANGUAGE)
 def local_file(settings: Settings) -> KeyProvider:
-    return LocalFileKeyProvider(settings.data_dir / "keys" / "kek.bin")
+    return LocalFileKeyProvider(settings.store.data_dir / "keys" / "kek.bin")
 
 
 @plugins.declare(plugins.ANY_LANGUAGE)
-def vault_transit(settings: Settings) -> KeyProvider:
-    return VaultTransitKeyProvider(
-        os.environ["VAULT_ADDR"], os.environ["VAULT_TOKEN"], os.environ.get("ECOUTE_VAULT_KEY", "ecoute")
-    )
-
-
 def get_key_provider(settings: Settings) -> KeyProvider:
     provider = plugins.create(Family.KEYS, settings)
     if not isinstance(provider, KeyProvider):

@@ -9,7 +9,7 @@ from ecoute.config import Settings
 
 
 def hasher(settings: Settings) -> PasswordHasher:
-    return PasswordHasher(time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib)
+    return PasswordHasher(time_cost=settings.server.argon2_time_cost, memory_cost=settings.server.argon2_memory_kib)
 
 
 def hash_password(settings: Settings, password: str) -> str:

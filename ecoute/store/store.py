@@ -31,8 +31,8 @@ class Store:
 
     @classmethod
     def open(cls, settings: Settings, *, run_migrations: bool = True) -> Store:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        engine = open_engine(settings.db_url, run_migrations=run_migrations)
+        settings.store.data_dir.mkdir(parents=True, exist_ok=True)
+        engine = open_engine(settings.store.db_url, run_migrations=run_migrations)
         return cls(settings, engine, session_factory(engine), get_key_provider(settings), get_blob_store(settings))
 
     @contextmanager

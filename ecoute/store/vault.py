@@ -18,8 +18,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
-from ecoute.privacy import audit
-from ecoute.store import crypto
+from ecoute.store import audit, crypto
 from ecoute.store.blobs import BlobStore
 from ecoute.store.keys import KeyProvider
 from ecoute.store.schema.owner import Owner

@@ -7,6 +7,7 @@ Presidio and spaCy.
 
 from __future__ import annotations
 
+from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -17,7 +18,6 @@ __all__ = ["Entity", "RedactionResult", "redact_text"]
 
 def __getattr__(name: str) -> Any:
     if name in __all__:
-        from ecoute.privacy.pii import redact
-
-        return getattr(redact, name)
+        # PEP 562 lazy attribute: the heavy part is Presidio and spaCy, which ``redact`` imports
+        return getattr(import_module(f"{__name__}.redact"), name)
     raise AttributeError(name)

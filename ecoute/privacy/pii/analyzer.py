@@ -15,7 +15,9 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 
-os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")  # never reach for the network
+# Configures tldextract (used by presidio) before it is imported: never reach for the network.
+# A write for a library, not a read of our settings (allowed in tests/test_environ_only_in_config.py).
+os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 
 import spacy
 from presidio_analyzer import AnalyzerEngine, RecognizerRegistry

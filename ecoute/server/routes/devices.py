@@ -67,7 +67,7 @@ def _wake_score(raw: object) -> float | None:
 
 async def _read_upload(request: Request) -> tuple[bytes, object]:
     """The multipart body, refused early when it is larger than the configured limit."""
-    limit = request.app.state.settings.max_upload_bytes
+    limit = request.app.state.settings.server.max_upload_bytes
     # An upload is owner audio in the clear: keep it in memory, never in a spooled temp file.
     MultiPartParser.spool_max_size = max(MultiPartParser.spool_max_size, limit + 1)
     declared = request.headers.get("content-length")

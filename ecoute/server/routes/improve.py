@@ -19,6 +19,7 @@ from ecoute.improve.datasets import versions
 from ecoute.improve.evaluate import history
 from ecoute.improve.plots import METRICS, trend_png
 from ecoute.server.auth import db_session, require_staff
+from ecoute.server.pages import templates
 from ecoute.store.schema.datasets import EvalRun, TemplateProposal, WakeTuning
 from ecoute.store.schema.review import Staff
 
@@ -50,8 +51,6 @@ def _page_data(session: Session) -> dict:
 
 @router.get("/improve", response_class=HTMLResponse)
 def improve_page(request: Request, staff: Staff = Depends(viewer), session: Session = Depends(db_session)):
-    from ecoute.server.pages import templates
-
     return templates.TemplateResponse(request, "improve/index.html", {
         **_page_data(session), "role": staff.role, "can_decide": staff.role == "lead"})
 

@@ -197,7 +197,7 @@ def delete_all(request: Request, confirm: str = Form(""), owner: Owner = Depends
 @router.post("/privacy/auto-delete")
 def auto_delete(request: Request, choice: str = Form(""), days: str = Form(""),
                 owner: Owner = Depends(current_owner), session: Session = Depends(db_session)) -> Response:
-    kept = rec.set_auto_delete(session, owner, choice, days, request.app.state.settings.max_retention_days)
+    kept = rec.set_auto_delete(session, owner, choice, days, request.app.state.settings.policy.max_retention_days)
     session.commit()
     text = "Recordings are kept until you delete them." if kept is None else \
         f"Recordings older than {kept} days are deleted automatically."

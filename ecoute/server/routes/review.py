@@ -25,7 +25,7 @@ from ecoute.errors import EcouteError
 from ecoute.review import annotate, consent
 from ecoute.review import lead as lead_ops
 from ecoute.review.assignment import completed_today, daily_cap, next_task, open_assignment_of, stream_clip
-from ecoute.review.errors import TaskGone, http_status
+from ecoute.review.errors import InvalidAnnotation, TaskGone, http_status
 from ecoute.review.listening import who_listened
 from ecoute.review.vocab import intent_names
 from ecoute.server.auth import current_owner, db_session, get_store, require_staff
@@ -87,7 +87,7 @@ def _page(request: Request, session: Session, work: Callable[[], Response]) -> R
 
 def _me(session: Session, settings, staff: Staff) -> dict:
     done = completed_today(session, staff)
-    every = max(1, settings.review_break_every)
+    every = max(1, settings.policy.review_break_every)
     return {
         "name": staff.display_name,
         "role": staff.role,
@@ -126,8 +126,8 @@ def workstation(
                 "task": task,
                 "done": done[:20],
                 "categories": annotate.SENSITIVE_CATEGORIES,
-                "intents": intent_names(task["language"], settings.extra_sentences_dir) if task else (),
-                "procedure": settings.review_escalation_procedure,
+                "intents": intent_names(task["language"], settings.store.extra_sentences_dir) if task else (),
+                "procedure": settings.policy.review_escalation_procedure,
             },
         )
 
@@ -320,8 +320,6 @@ def api_annotate(
         elif kind == "skip":
             out = annotate.skip(session, staff, task_id, _vault(session, store))
         else:
-            from ecoute.review.errors import InvalidAnnotation
-
             raise InvalidAnnotation("kind must be one of label, sensitive, escalate, skip")
         return {"task_id": out.task_id, "kind": out.kind, "paused": out.paused}
 

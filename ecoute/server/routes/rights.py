@@ -20,6 +20,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Redirect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ecoute.jobs import run_stage
 from ecoute.privacy.erasure import request_erasure
 from ecoute.privacy.export import archive_path, public_key_hex, request_export
 from ecoute.server.auth import REAUTH_WINDOW, current_owner, db_session, get_store, require_staff
@@ -47,8 +48,6 @@ def _enqueue(request: Request, stage: str, request_id: str) -> None:
     if jobs is not None:
         jobs.enqueue(stage, request_id=request_id)
     else:  # an app without a runner (bare tests): run it now
-        from ecoute.jobs import run_stage
-
         run_stage(request.app.state.store, stage, request_id=request_id)
 
 

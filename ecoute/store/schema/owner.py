@@ -170,7 +170,7 @@ class ReviewerExposure(Base):
 
 
 class AuditEntry(Base):
-    """Append-only, hash-chained audit log (see ``privacy/audit.py``).
+    """Append-only, hash-chained audit log (see ``store/audit.py``).
 
     ``owner_tag`` lets an owner find entries about them; ``subject_ct`` (owner id, item id)
     is sealed with that owner's DEK. ``entry_hash`` = sha256(prev_hash || canonical row).
@@ -248,7 +248,7 @@ class BlobTombstone(Base):
 
     Blobs cannot take part in a database transaction, so deletion records the keys here and
     deletes the files only once the rows are gone for good; a crash in between leaves a
-    tombstone that ``privacy.deletion.purge_tombstones`` finishes (never an orphan blob).
+    tombstone that ``store.tombstones.purge_tombstones`` finishes (never an orphan blob).
     """
 
     __tablename__ = "blob_tombstones"
