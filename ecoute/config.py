@@ -268,6 +268,8 @@ class PolicySettings(_Group):
     review_language_rates: str = ""
     #: Turns below this ASR/intent confidence (or unhandled) get review_unsure_boost.
     review_unsure_confidence: Rate = 0.6
+    #: Learning loop k-anonymity: distinct owners a template or vocabulary word needs (3 at least).
+    improve_min_owners: int = Field(default=5, ge=3)
     #: Share of handed-out tasks that are gold (known answers), and of new tasks reviewed twice.
     review_gold_rate: Rate = 0.05
     review_double_fraction: Rate = 0.1

@@ -36,7 +36,8 @@ def test_demo_month_build_list_and_eval(tmp_path):
     out = runner.invoke(app, ["improve", "demo-month", "--days", "4", "--json", "--data-dir", data])
     assert out.exit_code == 0, out.output
     result = json.loads(out.output)
-    assert result["turns"] == 4 * 3 * 4 and result["reviewed"] > 0
+    # days x people (8 households of 3: k distinct owners must be possible) x requests per person per day
+    assert result["people"] == 24 and result["turns"] == 4 * 24 * 2 and result["reviewed"] > 0
     assert result["deletion"]["datasets_marked"] == 1 and result["deletion"]["rebuilt"][0]["removed"] == 1
     for lang in ("en", "fr", "de"):
         before, after = result["intents"]["before"][lang], result["intents"]["after"][lang]

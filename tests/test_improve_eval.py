@@ -7,30 +7,33 @@ import pytest
 from ecoute.improve import datasets as ds
 from ecoute.improve import proposals as props
 from ecoute.improve.evaluate import evaluate_dataset, history
-from ecoute.improve.household import Request, gold_check, reviewed_task, reviewer
+from ecoute.improve.household import Request, gold_check, neighbours, reviewed_task, reviewer
 from ecoute.store.accounts import create_household, create_owner
 
 
 def test_eval_runs_follow_the_sentence_files(sqlite_store, settings, tmp_path):
     settings = settings.replace(extra_sentences_dir=str(tmp_path / "extra"))
+    # k = 3 (the floor) distinct owners, one request each: the smallest set a template can come from
+    settings = settings.replace(improve_min_owners=3)
     said_heard = [("pop milk on the list", "pop silk on the list"),  # 1 substitution / 5 words
                   ("pop eggs on the list", "pop eggs on the list"),
+                  ("pop bread on the list", "pop bread on the list"),
                   ("what time is it", "what time is it")]
     with sqlite_store.vault_session() as (session, vault):
-        owner = create_owner(session, vault, settings, create_household(session, "h"), display_name="o")
+        owners = neighbours(session, vault, settings, len(said_heard))
         staff = reviewer(session, "ana@review.test")
         gold_check(session, staff)
-        for said, heard in said_heard:
+        for owner_id, (said, heard) in zip(owners, said_heard, strict=True):
             slots = {"shopping_list_item": said.split()[1]} if said.startswith("pop") else {}
             intent = "HassShoppingListAddItem" if slots else "HassGetCurrentTime"
-            reviewed_task(session, vault, owner_id=owner.id, request=Request("en", said, intent, slots),
+            reviewed_task(session, vault, owner_id=owner_id, request=Request("en", said, intent, slots),
                           reviewers=[staff], asr_text=heard)
         version = ds.build_dataset(session, "main")
         (before,) = evaluate_dataset(session, vault, settings, "main", label="before", split=None)
-        # heard: "pop silk…" (unhandled), "pop eggs…" (unhandled), "what time is it" (right)
-        assert before.wer == pytest.approx(1 / 14)  # one error over 5 + 5 + 4 reference words
-        assert before.intent_accuracy == pytest.approx(1 / 3)
-        assert before.unhandled_rate == pytest.approx(2 / 3)
+        # heard: "pop silk…", "pop eggs…", "pop bread…" (unhandled), "what time is it" (right)
+        assert before.wer == pytest.approx(1 / 19)  # one error over 5 + 5 + 5 + 4 reference words
+        assert before.intent_accuracy == pytest.approx(1 / 4)
+        assert before.unhandled_rate == pytest.approx(3 / 4)
         assert before.asr_version == "recorded" and before.dataset_label == "main v1"
         (proposal,) = props.propose(session, settings, ds.load_examples(session, vault, version))
         props.decide(session, settings, proposal.id, accept=True, staff_id="lead")
@@ -38,7 +41,7 @@ def test_eval_runs_follow_the_sentence_files(sqlite_store, settings, tmp_path):
         assert after.sentences_version != before.sentences_version
         # "pop silk on the list" is now understood, as silk: the intent is right, the slot is not
         assert after.intent_accuracy == pytest.approx(1.0) and after.unhandled_rate == 0.0
-        assert after.slot_f1 == pytest.approx(2 * 0.5 * 0.5 / (0.5 + 0.5))  # 1 TP, 1 FP, 1 FN
+        assert after.slot_f1 == pytest.approx(2 * (2 / 3) * (2 / 3) / (2 / 3 + 2 / 3))  # 2 TP, 1 FP, 1 FN
         assert [r.label for r in history(session, "en")] == ["before", "after"]
 
 

@@ -9,7 +9,7 @@ from ecoute.assistant.intents import recognize
 from ecoute.improve import datasets as ds
 from ecoute.improve import proposals as props
 from ecoute.improve.evaluate import Case, assistant_recognizer, record, score
-from ecoute.improve.household import Request, gold_check, reviewed_task, reviewer
+from ecoute.improve.household import Request, gold_check, neighbours, reviewed_task, reviewer
 from ecoute.store.accounts import create_household, create_owner
 from ecoute.store.passwords import hash_password
 from ecoute.store.schema.review import Staff
@@ -39,8 +39,10 @@ def populated(live_server, sqlite_store):
         owner = create_owner(session, vault, settings, create_household(session, "h"), display_name="Owner Zed")
         staff = reviewer(session, "ana@review.test")
         gold_check(session, staff)
-        for item in ("milk", "eggs"):
-            reviewed_task(session, vault, owner_id=owner.id, request=Request(
+        # one request each from five owners (k = 5): the first is the owner the page must not name
+        others = neighbours(session, vault, settings, 4)
+        for owner_id, item in zip([owner.id, *others], ("milk", "eggs", "bread", "rice", "cheese"), strict=True):
+            reviewed_task(session, vault, owner_id=owner_id, request=Request(
                 "en", f"pop {item} on the list", "HassShoppingListAddItem", {"shopping_list_item": item}),
                 reviewers=[staff])
         version = ds.build_dataset(session, "main")

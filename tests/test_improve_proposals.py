@@ -10,8 +10,7 @@ from ecoute.assistant.intents import recognize
 from ecoute.assistant.skills import answer
 from ecoute.improve import datasets as ds
 from ecoute.improve import proposals as props
-from ecoute.improve.household import Request, gold_check, reviewed_task, reviewer
-from ecoute.store.accounts import create_household, create_owner
+from ecoute.improve.household import Request, gold_check, neighbours, reviewed_task, reviewer
 
 
 @pytest.fixture
@@ -19,15 +18,19 @@ def loop_settings(settings, tmp_path):
     return settings.replace(extra_sentences_dir=str(tmp_path / "extra"))
 
 
-def _reviewed(store, settings, requests: list[Request]):
+def _reviewed(store, settings, requests: list[Request], owner_of=lambda i: i):
+    """Reviewed tasks for ``requests``; request i comes from owner ``owner_of(i)`` (each its own by default)."""
     with store.vault_session() as (session, vault):
-        owner = create_owner(session, vault, settings, create_household(session, "h"), display_name="o")
+        owners = neighbours(session, vault, settings, 1 + max(owner_of(i) for i in range(len(requests))))
         staff = reviewer(session, "ana@review.test")
         gold_check(session, staff)
-        for r in requests:
-            reviewed_task(session, vault, owner_id=owner.id, request=r, reviewers=[staff])
+        for i, r in enumerate(requests):
+            reviewed_task(session, vault, owner_id=owners[owner_of(i)], request=r, reviewers=[staff])
         version = ds.build_dataset(session, "main")
         return ds.load_examples(session, vault, version)
+
+
+POP = ("milk", "eggs", "bread", "rice", "cheese")  # five requests from five owners: k = 5 is met
 
 
 def _add(text: str, item: str) -> Request:
@@ -46,7 +49,7 @@ def test_templatize_replaces_slot_values():
 def test_accepted_template_changes_the_assistants_answer(sqlite_store, loop_settings):
     settings = loop_settings
     examples = _reviewed(sqlite_store, settings, [
-        _add("pop milk on the list", "milk"), _add("pop eggs on the list", "eggs"),
+        *(_add(f"pop {item} on the list", item) for item in POP),
         _add("we are out of rice", "rice"),  # one task only: below the support needed
         _add("add tea to my shopping list", "tea"),  # already handled: no proposal
     ])
@@ -58,7 +61,7 @@ def test_accepted_template_changes_the_assistants_answer(sqlite_store, loop_sett
     with sqlite_store.session() as session:
         made = props.propose(session, settings, examples)
         assert [(p.intent, p.template, p.support) for p in made] == [
-            ("HassShoppingListAddItem", "pop {shopping_list_item} on the list", 2)]
+            ("HassShoppingListAddItem", "pop {shopping_list_item} on the list", 5)]
         assert made[0].new_intent is False
         pid = made[0].id
     with sqlite_store.session() as session:
@@ -81,7 +84,7 @@ def test_accepted_template_changes_the_assistants_answer(sqlite_store, loop_sett
 
 def test_new_intent_is_proposed_and_defined_in_its_own_file(sqlite_store, loop_settings):
     settings = loop_settings
-    joke = [Request("en", "tell me a joke", "EcouteTellJoke", {}) for _ in range(2)]
+    joke = [Request("en", "tell me a joke", "EcouteTellJoke", {}) for _ in range(5)]
     examples = _reviewed(sqlite_store, settings, joke)
     with sqlite_store.session() as session:
         made = props.propose(session, settings, examples)
@@ -93,8 +96,7 @@ def test_new_intent_is_proposed_and_defined_in_its_own_file(sqlite_store, loop_s
 
 def test_rejected_or_unsupported_proposals_are_not_written(sqlite_store, loop_settings):
     settings = loop_settings
-    examples = _reviewed(sqlite_store, settings, [_add("pop milk on the list", "milk"),
-                                                  _add("pop eggs on the list", "eggs")])
+    examples = _reviewed(sqlite_store, settings, [_add(f"pop {item} on the list", item) for item in POP])
     with sqlite_store.session() as session:
         made = props.propose(session, settings, examples)
         props.decide(session, settings, made[0].id, accept=False, staff_id="lead-1")
@@ -105,10 +107,9 @@ def test_rejected_or_unsupported_proposals_are_not_written(sqlite_store, loop_se
 def test_removed_support_withdraws_a_pending_proposal(sqlite_store, loop_settings):
     from ecoute.improve.lineage import mark_tasks_removed
 
-    examples = _reviewed(sqlite_store, loop_settings, [_add("pop milk on the list", "milk"),
-                                                       _add("pop eggs on the list", "eggs")])
+    examples = _reviewed(sqlite_store, loop_settings, [_add(f"pop {item} on the list", item) for item in POP])
     with sqlite_store.session() as session:
         (made,) = props.propose(session, loop_settings, examples)
         mark_tasks_removed(session, [examples[0].task_id])
-        assert made.status == "withdrawn" and made.support == 1
+        assert made.status == "withdrawn" and made.support == 4
         assert props.pending(session) == []

@@ -25,6 +25,24 @@ improve_app.add_typer(dataset_app, name="dataset")
 SPLITS = ("test", "train", "all")
 
 
+def _check_min_owners(min_owners: int | None) -> int | None:
+    """Refuse k below the floor as a usage error (exit 2), naming the option."""
+    from ecoute.improve.anonymity import FLOOR
+
+    if min_owners is not None and min_owners < FLOOR:
+        raise typer.BadParameter(f"{min_owners} is below {FLOOR}: a template from fewer distinct owners "
+                                 "can identify them (k-anonymity of the learning loop)",
+                                 param_hint="'--min-support' / '--min-owners'")
+    return min_owners
+
+
+#: k of the learning loop; ``--min-support`` is the flag's earlier name, kept as an alias.
+MinOwners = typer.Option(None, "--min-support", "--min-owners",
+                         help="Distinct owners a template needs (k-anonymity; at least 3; "
+                              "default: ECOUTE_IMPROVE_MIN_OWNERS, 5).",
+                         callback=_check_min_owners)
+
+
 def _settings(data_dir: Path | None):
     from ecoute.config import Settings
 
@@ -112,23 +130,25 @@ def evaluate(dataset: str = DatasetOpt, split: str = typer.Option("test", help="
 
 
 @improve_app.command("propose")
-def propose(dataset: str = DatasetOpt, min_support: int = typer.Option(2, min=1, help="Distinct tasks needed."),
+def propose(dataset: str = DatasetOpt, min_owners: int | None = MinOwners,
             data_dir: Path | None = DataDir, as_json: bool = JsonOut) -> None:
     """Propose sentence templates from corrected transcripts the assistant got wrong or could not handle."""
     from ecoute.improve import proposals as props
+    from ecoute.improve.anonymity import required_owners
     from ecoute.improve.datasets import latest_fresh, load_examples
 
     settings = _settings(data_dir)
+    required_owners(settings, min_owners)  # a k below 3 (flag or setting) is refused before any work
     from ecoute.store.store import Store
 
     store = Store.open(settings)
     with store.vault_session() as (session, vault):
         version = latest_fresh(session, dataset)
         examples = load_examples(session, vault, version, split="train", purpose="template proposals")
-        made = props.propose(session, settings, examples, min_support=min_support)
+        made = props.propose(session, settings, examples, min_owners=min_owners)
         rows = [{"id": p.id, "language": p.language, "intent": p.intent, "template": p.template,
                  "support": p.support, "new_intent": p.new_intent} for p in made]
-        lines = [f"{p.id[:8]} {p.language} {p.intent}: {p.template} (support {p.support})" for p in made]
+        lines = [f"{p.id[:8]} {p.language} {p.intent}: {p.template} (support: {p.support} owners)" for p in made]
     _print(rows, as_json, "\n".join(lines) or "no proposals")
 
 
@@ -165,15 +185,17 @@ def reject(proposal_id: str, data_dir: Path | None = DataDir) -> None:
 def improvement_round(dataset: str = DatasetOpt,
                       accept_all: bool = typer.Option(False, "--accept-all",
                                                       help="Accept every proposal (scripted lead: demos only)."),
-                      min_support: int = typer.Option(2, min=1),
+                      min_owners: int | None = MinOwners,
                       data_dir: Path | None = DataDir, as_json: bool = JsonOut) -> None:
     """One round: build, measure before, propose, (accept), measure after — on the held-out split."""
+    from ecoute.improve.anonymity import required_owners
     from ecoute.improve.loop import improvement_round as run
 
     settings = _settings(data_dir)
+    required_owners(settings, min_owners)  # a k below 3 (flag or setting) is refused before any work
     from ecoute.store.store import Store
 
-    result = run(Store.open(settings), settings, dataset=dataset, accept_all=accept_all, min_support=min_support,
+    result = run(Store.open(settings), settings, dataset=dataset, accept_all=accept_all, min_owners=min_owners,
                  progress=lambda msg: typer.echo(msg, err=True))
     _print(result, as_json, _before_after(result["before"], result["after"]) +
            f"\n{len(result['proposals'])} proposal(s), {result['accepted']} accepted")
@@ -193,18 +215,21 @@ def vocabulary(dataset: str = DatasetOpt, language: str = typer.Option("en", "--
                data_dir: Path | None = DataDir, as_json: bool = JsonOut) -> None:
     """Derive the ASR domain vocabulary (hotwords / initial prompt) for LANGUAGE from a dataset."""
     from ecoute.improve import vocabulary as voc
+    from ecoute.improve.anonymity import required_owners
     from ecoute.improve.datasets import latest_fresh, load_examples
 
     if language not in ("en", "fr", "de"):
         raise BadInput(f"--language must be en, fr or de, not {language!r}")
     settings = _settings(data_dir)
+    k = required_owners(settings)
     from ecoute.store.store import Store
 
     store = Store.open(settings)
     with store.vault_session() as (session, vault):
         version = latest_fresh(session, dataset)
         examples = load_examples(session, vault, version, split="train", language=language, purpose="vocabulary")
-        vocab = voc.build_vocabulary(examples, language, device_names=voc.shared_device_names(session),
+        vocab = voc.build_vocabulary(session, examples, language, min_owners=k,
+                                     device_names=voc.shared_device_names(session, min_households=k),
                                      dataset_version_id=version.id)
         path = voc.save(settings, vocab)
     _print({"language": language, "words": vocab.words, "path": str(path)}, as_json,
@@ -235,7 +260,7 @@ def tune_wake(max_false_reject_increase: float = typer.Option(0.02, min=0.0, max
 @improve_app.command("demo-month")
 def demo_month(days: int = typer.Option(30, help="Days to simulate."), seed: int = typer.Option(0),
                data_dir: Path | None = DataDir, as_json: bool = JsonOut) -> None:
-    """Simulate a month of a household with review opted in, then one improvement round (before/after)."""
+    """Simulate a month of a neighbourhood (24 people) with review opted in, then one improvement round."""
     from rich.progress import Progress
 
     from ecoute.improve.demo_month import simulate_month
@@ -250,9 +275,18 @@ def demo_month(days: int = typer.Option(30, help="Days to simulate."), seed: int
         result = simulate_month(store, settings, days=days, seed=seed,
                                 progress=lambda done, total: bar.update(task, completed=done))
     _print(result, as_json, _before_after(result["intents"]["before"], result["intents"]["after"]) +
-           f"\n{result['reviewed']} reviewed of {result['turns']} turns; {result['accepted']} templates accepted"
+           f"\n{result['reviewed']} reviewed of {result['turns']} turns of {result['people']} people; "
+           f"{_accepted_text(result)}"
            f"\nfalse accepts per device-hour: {result['wake']['false_accepts_per_device_hour_before']:.4f} -> "
            f"{result['wake']['false_accepts_per_device_hour_after']:.4f}")
+
+
+def _accepted_text(result: dict) -> str:
+    """What the round learnt, saying so when no template had enough distinct people behind it."""
+    k = result["min_owners"]
+    if not result["accepted"]:
+        return f"no template was used by {k} or more distinct people: none accepted"
+    return f"{result['accepted']} templates accepted (each used by {k} or more distinct people)"
 
 
 def register(app: typer.Typer) -> None:

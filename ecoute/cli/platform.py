@@ -43,10 +43,11 @@ def serve(data_dir: Path | None = DataDir,
 
 
 def _demo_month(store, settings, console) -> None:
-    """The learning loop in the demo: a consented household's month, scripted reviews, one round."""
+    """The learning loop in the demo: a consented neighbourhood's month, scripted reviews, one round."""
     from rich.progress import Progress
     from rich.table import Table
 
+    from ecoute.cli.improve import _accepted_text
     from ecoute.improve.demo_month import simulate_month
 
     with Progress(console=console, transient=True) as bar:
@@ -54,8 +55,8 @@ def _demo_month(store, settings, console) -> None:
         result = simulate_month(store, settings, days=30, seed=0,
                                 progress=lambda done, total: bar.update(task, completed=done))
     table = Table("language", "intent accuracy before → after", "unhandled before → after",
-                  title=f"one improvement round: {result['reviewed']} reviewed clips, "
-                        f"{result['accepted']} templates accepted")
+                  title=f"one improvement round: {result['reviewed']} reviewed clips of {result['people']} people, "
+                        f"{_accepted_text(result)}")
     before, after = result["intents"]["before"], result["intents"]["after"]
     for lang in sorted(before):
         b, a = before[lang], after[lang]
@@ -71,8 +72,8 @@ def demo(data_dir: Path | None = DataDir,
                                     help="Then simulate a month of review and one improvement round.")) -> None:
     """Run a household through the whole loop, then print the privacy page's URL and logins.
 
-    Two owners and a speaker; synthesised turns over HTTP; then a simulated month of
-    review and one improvement round (before / after)."""
+    Two owners and a speaker; synthesised turns over HTTP; then a simulated month of a
+    neighbourhood's review (enough people for the k-owner rule) and one improvement round."""
     import time
 
     from rich.console import Console

@@ -7,6 +7,8 @@
 - ``proposals`` / ``fallback``: sentence templates from reviewed misses, accepted by a lead;
   an optional classifier for near-misses.
 - ``vocabulary``: domain words for the ASR (hotwords / initial prompt).
+- ``anonymity`` / ``withdrawal`` / ``accepted``: k distinct owners and a PII scan for all of the
+  above; withdrawal when a deletion or erasure drops support below k; the accepted-templates file.
 - ``wake_tuning``: per-device wake thresholds from false-activation evidence.
 - ``loop`` / ``demo_month`` / ``household``: one improvement round; a simulated month.
 """

@@ -1,4 +1,10 @@
-"""A simulated month of one household with review opted in, then one improvement round.
+"""A simulated month of a neighbourhood with review opted in, then one improvement round.
+
+Why a neighbourhood and not one household: the loop learns a template or a word only from
+requests of at least k distinct people (``improve_min_owners``, default 5; see
+:mod:`ecoute.improve.anonymity`), so a month of three people could never teach it anything.
+Eight households of three (one person per language) give eight speakers per language; each
+person makes their own requests, so a template passes k only when enough of them used it.
 
 What is real: the store (owner keys, sealed turns, consent ledger, audit), the assistant's
 recogniser and skills, review tasks sealed with task keys and linked in the owner zone, the
@@ -24,6 +30,7 @@ from ecoute.audio.io import Audio, wav_bytes
 from ecoute.config import Settings
 from ecoute.improve import household as hh
 from ecoute.improve import wake_tuning
+from ecoute.improve.anonymity import required_owners
 from ecoute.improve.datasets import rebuild_stale
 from ecoute.improve.evaluate import Case, false_accepts_per_device_hour
 from ecoute.improve.loop import improvement_round
@@ -39,11 +46,15 @@ from ecoute.store.turns import TurnContent, record_false_activation, save_turn
 from ecoute.store.vault import Actor
 
 DATASET = "household-month"
-REQUESTS_PER_DAY = 4
+#: Requests per person per day.
+REQUESTS_PER_DAY = 2
 SAMPLE_HANDLED = 0.15
 SAMPLE_UNHANDLED = 0.6
 DOUBLE_EVERY = 8
-PEOPLE = (("Camille", "fr"), ("Sam", "en"), ("Jonas", "de"))
+HOUSEHOLDS = 8
+#: One person per language in each household; names get the household's number.
+RESIDENTS = (("Camille", "fr"), ("Sam", "en"), ("Jonas", "de"))
+PEOPLE = tuple((f"{name} {house + 1}", lang) for house in range(HOUSEHOLDS) for name, lang in RESIDENTS)
 
 
 def _silence_wav(seconds: float = 0.3) -> bytes:
@@ -58,22 +69,24 @@ def held_out_cases(languages: tuple[str, ...] = ("en", "fr", "de")) -> dict[str,
 
 def simulate_month(store: Store, settings: Settings, *, days: int = 30, seed: int = 0,
                    progress: Callable[[int, int], None] | None = None) -> dict:
-    """Simulate ``days`` of a household, review, one improvement round; returns before/after figures."""
+    """Simulate ``days`` of a neighbourhood, review, one improvement round; returns before/after figures."""
     rng = random.Random(seed)
     wav = _silence_wav()
     start = utcnow() - timedelta(days=days)
     with store.vault_session() as (session, vault):
-        house = create_household(session, "The simulated household")
+        houses = [create_household(session, f"Simulated household {n + 1}") for n in range(HOUSEHOLDS)]
         owners = []
-        for name, lang in PEOPLE:
-            owner = create_owner(session, vault, settings, house, display_name=name, language=lang)
+        for i, (name, lang) in enumerate(PEOPLE):
+            owner = create_owner(session, vault, settings, houses[i // len(RESIDENTS)], display_name=name,
+                                 language=lang)
             opt_in(session, vault, owner.id, ConsentChannel.WEB, language=lang)
             owners.append((owner.id, lang))
-        devices = [Device(id=new_id(), household_id=house.id, name=n, created_at=start)
-                   for n in ("kitchen", "living room")]
-        session.add_all(devices)
+        devices = [[Device(id=new_id(), household_id=house.id, name=n, created_at=start)
+                    for n in ("kitchen", "living room")] for house in houses]
+        session.add_all([d for ds in devices for d in ds])
         session.flush()
-        device_ids = [d.id for d in devices]
+        house_devices = [[d.id for d in ds] for ds in devices]
+        device_ids = house_devices[0]  # the false activations and the wake tuning: the first household
         team = [hh.reviewer(session, f"scripted-{i}-{new_id()[:6]}@review.invalid") for i in range(2)]
         for staff in team:
             hh.gold_check(session, staff, correct=5)
@@ -84,10 +97,10 @@ def simulate_month(store: Store, settings: Settings, *, days: int = 30, seed: in
     for day in range(days):
         with store.vault_session() as (session, vault):
             team = [session.get_one(hh.Staff, i) for i in team_ids]
-            for owner_id, lang in owners:
-                for req in hh.requests(lang, REQUESTS_PER_DAY, seed=seed * 1000 + day):
+            for person, (owner_id, lang) in enumerate(owners):
+                for req in hh.requests(lang, REQUESTS_PER_DAY, seed=(seed * 1000 + day) * 100 + person):
                     at = start + timedelta(days=day, minutes=rng.randint(0, 900))
-                    device_id = rng.choice(device_ids)
+                    device_id = rng.choice(house_devices[person // len(RESIDENTS)])
                     handled = recognize(settings, req.text, lang) is not None
                     turn = save_turn(session, vault, owner_id=owner_id, device_id=device_id, audio_wav=wav,
                                      content=TurnContent(req.text, ""), language=lang, duration_s=2.0,
@@ -115,7 +128,7 @@ def simulate_month(store: Store, settings: Settings, *, days: int = 30, seed: in
             progress(day + 1, days)
 
     round_result = improvement_round(store, settings, dataset=DATASET, held_out=held_out_cases(),
-                                     accept_all=True, min_support=2)
+                                     accept_all=True)
 
     # An owner deletes one reviewed recording after the build: the version goes stale and is rebuilt.
     owner_id, turn_id = linked_turns[len(linked_turns) // 2]
@@ -131,7 +144,7 @@ def simulate_month(store: Store, settings: Settings, *, days: int = 30, seed: in
         counted = false_accepts_per_device_hour(session)
         thresholds = {d.name: d.wake_threshold for d in session.query(Device).filter(Device.id.in_(device_ids))}
     return {
-        "days": days, **counts,
+        "days": days, "people": len(PEOPLE), "min_owners": required_owners(settings), **counts,
         "intents": {"before": round_result["before"], "after": round_result["after"]},
         "proposals": round_result["proposals"], "accepted": round_result["accepted"],
         "dataset": round_result["dataset"],

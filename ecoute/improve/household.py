@@ -20,8 +20,10 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
+from ecoute.config import Settings
 from ecoute.improve.taskcrypt import seal_annotation, seal_content
 from ecoute.review.tasks import new_link
+from ecoute.store.accounts import create_household, create_owner
 from ecoute.store.schema.base import new_id, utcnow
 from ecoute.store.schema.enums import AnnotationKind, StaffRole, TaskQueue, TaskStatus
 from ecoute.store.schema.review import Annotation, ReviewTask, Staff
@@ -153,6 +155,12 @@ def held_out_set(language: str, *, per_phrase: int = 4, seed: int = 1) -> list[R
 
 
 # -- the review pipeline's records for one reviewed request ------------------------------------
+
+def neighbours(session: Session, vault: Vault, settings: Settings, count: int, *, language: str = "en") -> list[str]:
+    """``count`` owners, each in a household of their own: the distinct people the k-owner rule counts."""
+    return [create_owner(session, vault, settings, create_household(session, f"neighbour {i + 1}"),
+                         display_name=f"Neighbour {i + 1}", language=language).id for i in range(count)]
+
 
 def reviewer(session: Session, email: str, *, languages: str = "en,fr,de", role: str = StaffRole.REVIEWER) -> Staff:
     staff = Staff(id=new_id(), email=email, display_name=email.split("@")[0], password_hash="!",

@@ -7,8 +7,9 @@ with the ids of review tasks whose source recording was deleted or whose owner w
   unreadable once the task key went; dropping the ciphertext too leaves nothing behind),
   keeping the task id so the lineage — *which* versions held it — is still known;
 - marks every version that contained one of them stale: it refuses training until rebuilt;
-- takes the tasks out of the support of pending template proposals, withdrawing those left
-  with too little support;
+- takes the tasks out of the support of template proposals (pending or accepted) and
+  vocabulary words, withdrawing those left with fewer than k distinct owners and rewriting
+  the accepted-templates and vocabulary files without them (:mod:`ecoute.improve.withdrawal`);
 - and thereby schedules the rebuild: the stale flag, committed with the deletion, *is* the
   durable job. The stage ``ecoute.improve.datasets:rebuild_stale`` rebuilds every dataset
   whose newest version is stale (the job runner can resume it from that flag after a crash),
@@ -21,14 +22,11 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from ecoute.improve.withdrawal import withdraw_unsupported
 from ecoute.privacy import hooks
 from ecoute.store.db import rows_affected
-from ecoute.store.schema.datasets import DatasetItem, DatasetVersion, TemplateProposal
-from ecoute.store.schema.enums import ProposalStatus
+from ecoute.store.schema.datasets import DatasetItem, DatasetVersion
 
-#: Reviewed tasks a template proposal needs; below it after a removal, it is withdrawn.
-#: Defined here (proposals imports it) so that lineage does not import the proposals module.
-MIN_SUPPORT = 2
 #: The job stage that rebuilds stale datasets (for ``ecoute.jobs.STAGES``).
 REBUILD_STAGE = "ecoute.improve.datasets:rebuild_stale"
 _CHUNK = 500
@@ -59,25 +57,12 @@ def mark_tasks_removed(session: Session, task_ids: list[str], *, reason: str = "
             .values(stale=True, stale_reason=f"{len(ids)} task(s) removed: {reason}")
             .execution_options(synchronize_session=False),
         )
-    _withdraw_support(session, set(ids))
+    withdraw_unsupported(session, set(ids))
     # The bulk updates bypassed the identity map: refresh our rows only, never the caller's.
     for obj in list(session.identity_map.values()):
         if isinstance(obj, (DatasetItem, DatasetVersion)):
             session.expire(obj)
     return marked
-
-
-def _withdraw_support(session: Session, removed: set[str]) -> None:
-    for proposal in session.execute(
-        select(TemplateProposal).where(TemplateProposal.status == ProposalStatus.PENDING)
-    ).scalars():
-        support = [t for t in proposal.support_tasks or [] if t not in removed]
-        if len(support) != len(proposal.support_tasks or []):
-            proposal.support_tasks = support
-            proposal.support = len(support)
-            if len(support) < MIN_SUPPORT:
-                proposal.status = ProposalStatus.WITHDRAWN
-                proposal.note = "its supporting reviews were removed"
 
 
 def on_review_tasks_gone(event: hooks.ReviewTasksGone) -> int:

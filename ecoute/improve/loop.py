@@ -36,9 +36,12 @@ def _measure(store: Store, settings: Settings, held_out: dict[str, list[Case]], 
 
 def improvement_round(store: Store, settings: Settings, *, dataset: str = "main",
                       held_out: dict[str, list[Case]] | None = None, accept_all: bool = False,
-                      min_support: int = props.MIN_SUPPORT, build: bool = True,
+                      min_owners: int | None = None, build: bool = True,
                       progress: Callable[[str], None] | None = None) -> dict:
-    """Run one round and return {"dataset", "before", "after", "proposals", "accepted"}."""
+    """Run one round and return {"dataset", "before", "after", "proposals", "accepted"}.
+
+    ``min_owners`` is the k of the proposals (default: the ``improve_min_owners`` setting).
+    """
     say = progress or (lambda _msg: None)
     with store.vault_session() as (session, vault):
         version = build_dataset(session, dataset) if build else latest_fresh(session, dataset)
@@ -54,7 +57,7 @@ def improvement_round(store: Store, settings: Settings, *, dataset: str = "main"
     before = _measure(store, settings, held_out, "before", label, version_id)
     say("measured before")
     with store.session() as session:
-        proposed = props.propose(session, settings, train, min_support=min_support)
+        proposed = props.propose(session, settings, train, min_owners=min_owners)
         listed = [{"id": p.id, "language": p.language, "intent": p.intent, "template": p.template,
                    "support": p.support, "new_intent": p.new_intent} for p in proposed]
     say(f"{len(listed)} template proposal(s)")

@@ -9,8 +9,12 @@ mean something in hassil syntax are dropped. A candidate is kept only if
   transcript it came from with the reviewers' intent *and* slots, and
 - it does not change the answer on any example the assistant already got right
   (a wildcard-only template would swallow everything: this is what stops it), and
-- at least ``MIN_SUPPORT`` different reviewed tasks produced it — a template written from
-  one person's one sentence could carry that sentence into every installation.
+- requests of at least k *distinct owners* produced it (``improve_min_owners``, default 5,
+  never below 3; counted in the owner zone by :func:`ecoute.improve.anonymity.support_owners`)
+  — a template written from one person's sentences could carry them into every installation —
+  and the PII analyzer finds nothing in it. Both are checked again when a lead accepts, and a
+  deletion or erasure that takes the support below k withdraws it, accepted or not
+  (:mod:`ecoute.improve.withdrawal`). ``support`` is that owner count; no owner is stored.
 
 A review lead accepts or rejects proposals on the improvement page; accepted ones are
 written to ``<extra_sentences_dir>/<lang>/improve_accepted.yaml``, which the assistant's
@@ -24,39 +28,32 @@ import copy
 import hashlib
 import re
 from collections import defaultdict
-from functools import lru_cache
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-import yaml
 from hassil import Intents, recognize_best
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ecoute.assistant import intents
 from ecoute.assistant.intents import load_intents, normalise
 from ecoute.assistant.intents import recognize as assistant_recognize
-from ecoute.assistant.intents import sentence_files as files
 from ecoute.config import Settings
 from ecoute.errors import BadInput, NotFound
-from ecoute.improve.datasets import Example
-from ecoute.improve.lineage import MIN_SUPPORT
+from ecoute.improve.accepted import ACCEPTED_FILE, extra_dir, reload_assistant, sentence_files, write_accepted
+from ecoute.improve.accepted import base_dict as _base_dict
+from ecoute.improve.accepted import missing_lists as _missing_lists
+from ecoute.improve.anonymity import free_of_personal_data, required_owners, support_owners
 from ecoute.store.schema.base import utcnow
 from ecoute.store.schema.datasets import TemplateProposal
 from ecoute.store.schema.enums import ProposalStatus
 
-ACCEPTED_FILE = "improve_accepted.yaml"
+if TYPE_CHECKING:  # annotations only: the deletion path imports this module's neighbours, not datasets
+    from ecoute.improve.datasets import Example
+
+__all__ = ["ACCEPTED_FILE", "decide", "extra_dir", "pending", "propose", "recognize", "reload_assistant",
+           "sentence_files", "sentences_version", "templatize", "write_accepted"]
 #: Characters with a meaning in hassil templates; a transcript never needs them.
 _SYNTAX = re.compile(r"[()\[\]{}<>|;:]")
 MAX_REGRESSION_CHECK = 300
-
-
-def extra_dir(settings: Settings) -> Path:
-    """Where accepted templates go: the assistant's extra sentence directory (created if unset)."""
-    return settings.store.sentences_dir
-
-
-def sentence_files(settings: Settings, language: str) -> list[Path]:
-    return files(language, extra_dir(settings))
 
 
 def sentences_version(settings: Settings, language: str) -> str:
@@ -70,11 +67,6 @@ def sentences_version(settings: Settings, language: str) -> str:
 def recognize(settings: Settings, text: str, language: str):
     """The assistant's own recogniser, with the extra sentence directory it loads in production."""
     return assistant_recognize(text, language, extra_dir=extra_dir(settings))
-
-
-def reload_assistant() -> None:
-    """Forget compiled intents so the next request sees newly written sentence files."""
-    intents.load_intents.cache_clear()
 
 
 # -- turning a transcript into a template ---------------------------------------------------
@@ -113,28 +105,9 @@ def templatize(transcript: str, slots: dict, language: str) -> str | None:
 
 # -- checking a candidate against the real recogniser ----------------------------------------
 
-@lru_cache(maxsize=8)
-def _base_dict(files: tuple[str, ...]) -> dict:
-    from hassil.util import merge_dict
-
-    merged: dict = {}
-    for path in files:
-        merge_dict(merged, yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {})
-    return merged
-
-
 def slot_types(slots: dict) -> dict[str, str]:
     return {str(k): "number" if isinstance(v, (int, float)) and not isinstance(v, bool) else "text"
             for k, v in slots.items()}
-
-
-def _list_for(kind: str) -> dict:
-    # A slot no loaded file defines (a new intent): numbers as a range, anything else free text.
-    return {"range": {"from": 0, "to": 100000}} if kind == "number" else {"wildcard": True}
-
-
-def _missing_lists(defined: dict, types: dict[str, str]) -> dict:
-    return {name: _list_for(kind) for name, kind in types.items() if name not in defined}
 
 
 def _with_templates(settings: Settings, language: str, templates: list[tuple[str, str]],
@@ -178,12 +151,14 @@ def known_intents(settings: Settings, language: str) -> set[str]:
 # -- proposals ------------------------------------------------------------------------------
 
 def propose(session: Session, settings: Settings, examples: list[Example], *,
-            min_support: int = MIN_SUPPORT) -> list[TemplateProposal]:
+            min_owners: int | None = None) -> list[TemplateProposal]:
     """Create (or refresh) pending proposals from ``examples``; returns the pending ones touched.
 
     ``examples`` come from :func:`ecoute.improve.datasets.load_examples`, which refuses a
-    stale dataset: a proposal is never drawn from removed data.
+    stale dataset: a proposal is never drawn from removed data. ``min_owners`` is k (default:
+    the ``improve_min_owners`` setting); below 3 it is refused with :class:`BadInput`.
     """
+    k = required_owners(settings, min_owners)
     misses: dict[tuple[str, str, str], list[Example]] = defaultdict(list)
     correct: dict[str, list[Example]] = defaultdict(list)
     for ex in examples:
@@ -199,7 +174,10 @@ def propose(session: Session, settings: Settings, examples: list[Example], *,
     touched = []
     for (language, intent, template), support in sorted(misses.items()):
         task_ids = sorted({ex.task_id for ex in support})
-        if len(task_ids) < min_support:
+        if len(task_ids) < k:
+            continue  # k owners need at least k tasks: skip the count
+        owners = support_owners(session, task_ids)
+        if owners < k or not free_of_personal_data(template, language):
             continue
         existing = session.execute(select(TemplateProposal).where(
             TemplateProposal.language == language, TemplateProposal.intent == intent,
@@ -223,7 +201,7 @@ def propose(session: Session, settings: Settings, examples: list[Example], *,
             session.add(existing)
         existing.support_tasks = task_ids
         existing.slot_types = types
-        existing.support = len(task_ids)
+        existing.support = owners
         touched.append(existing)
     session.flush()
     return touched
@@ -237,45 +215,26 @@ def pending(session: Session, language: str | None = None) -> list[TemplatePropo
 
 
 def decide(session: Session, settings: Settings, proposal_id: str, *, accept: bool, staff_id: str) -> TemplateProposal:
-    """A lead's decision. Accepting writes the language's accepted-template file and reloads intents."""
+    """A lead's decision. Accepting writes the language's accepted-template file and reloads intents.
+
+    Acceptance checks the k-owner rule and the PII scan again, on the support as it is now.
+    """
     proposal = session.get(TemplateProposal, proposal_id)
     if proposal is None:
         raise NotFound(f"no template proposal {proposal_id!r}")
     if proposal.status != ProposalStatus.PENDING:
         raise BadInput(f"proposal {proposal_id[:8]} is already {proposal.status}")
+    if accept:
+        k = required_owners(settings)
+        owners = support_owners(session, proposal.support_tasks or [])
+        if owners < k:
+            raise BadInput(f"proposal {proposal_id[:8]} is supported by {owners} distinct owner(s), "
+                           f"fewer than {k}: it cannot be accepted")
+        if not free_of_personal_data(proposal.template, proposal.language):
+            raise BadInput(f"proposal {proposal_id[:8]} contains personal data: it cannot be accepted")
     proposal.status = ProposalStatus.ACCEPTED if accept else ProposalStatus.REJECTED
     proposal.decided_by = staff_id
     session.flush()
     if accept:
         write_accepted(session, settings, proposal.language)
     return proposal
-
-
-def write_accepted(session: Session, settings: Settings, language: str) -> Path:
-    """Regenerate ``<extra>/<lang>/improve_accepted.yaml`` from every accepted proposal (idempotent)."""
-    accepted = session.execute(select(TemplateProposal).where(
-        TemplateProposal.language == language, TemplateProposal.status == ProposalStatus.ACCEPTED
-    ).order_by(TemplateProposal.intent, TemplateProposal.template)).scalars().all()
-    by_intent: dict[str, list[str]] = defaultdict(list)
-    types: dict[str, str] = {}
-    for p in accepted:
-        by_intent[p.intent].append(p.template)
-        types.update(p.slot_types or {})
-    doc: dict = {"language": language,
-                 "intents": {intent: {"data": [{"sentences": sentences}]} for intent, sentences in by_intent.items()}}
-    others = [f for f in sentence_files(settings, language) if f.name != ACCEPTED_FILE]
-    defined = _base_dict(tuple(str(f) for f in others)).get("lists", {})
-    used = {name: kind for name, kind in types.items()
-            if any("{" + name + "}" in t for ts in by_intent.values() for t in ts)}
-    if lists := _missing_lists(defined, used):
-        doc["lists"] = lists
-    folder = extra_dir(settings) / language
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / ACCEPTED_FILE
-    tmp = path.with_suffix(".yaml.tmp")
-    header = "# Written by the learning loop (ecoute improve): templates accepted by a review lead.\n"
-    tmp.write_text(header + yaml.safe_dump(doc, allow_unicode=True, sort_keys=True), encoding="utf-8")
-    tmp.replace(path)
-    _base_dict.cache_clear()
-    reload_assistant()
-    return path

@@ -1,11 +1,18 @@
 """Domain vocabulary for the ASR: words the engine should expect in this assistant's requests.
 
-Sources, each a count of *reviewed* evidence:
+Sources, each *reviewed* evidence:
 - shopping-list items and other free-text slot values reviewers confirmed;
 - words reviewers had to correct (in the corrected transcript, missing or wrong in what the
   ASR heard) — the engine's own blind spots;
-- device names shared by at least ``MIN_HOUSEHOLDS`` households ("kitchen", "living room"):
-  a name only one household uses would carry that household into every other one.
+- device names shared by at least k households ("kitchen", "living room"): a name only one
+  household uses would carry that household into every other one.
+
+A word from requests enters only when requests of at least k distinct owners carry it (the
+``improve_min_owners`` setting, default 5, never below 3; counted in the owner zone by
+:func:`ecoute.improve.anonymity.support_owners`), and every entry — slot values included —
+only when the PII analyzer finds nothing in it. The file keeps, per word, the reviewed tasks
+that support it (its lineage) and the owner count, never an owner: a deletion or erasure that
+takes a word below k rewrites the file without it (:mod:`ecoute.improve.withdrawal`).
 
 The result feeds faster-whisper as ``hotwords`` (engines that do not support them ignore
 them). ``initial_prompt`` is offered too, but measured on tiny.en it makes WER worse
@@ -18,22 +25,25 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ecoute.config import Settings
-from ecoute.improve.datasets import Example
+from ecoute.improve.anonymity import check_floor, free_of_personal_data, support_owners
 from ecoute.improve.metrics import normalise_for_wer
 from ecoute.store.schema.datasets import DatasetVersion
 from ecoute.store.schema.owner import Device
 
+if TYPE_CHECKING:  # annotations only: the deletion path rewrites vocabulary files without datasets
+    from ecoute.improve.datasets import Example
+
 MIN_HOUSEHOLDS = 3
-MIN_COUNT = 2
 MAX_WORDS = 40
 #: Words too common to be worth a hint.
 _COMMON = {
@@ -48,6 +58,12 @@ class Vocabulary:
     language: str
     words: list[str] = field(default_factory=list)
     dataset_version_id: str | None = None
+    #: word -> ids of the reviewed tasks whose requests carried it (lineage for withdrawal).
+    support: dict[str, list[str]] = field(default_factory=dict)
+    #: word -> how many distinct owners those tasks came from (a count; no owner is stored).
+    owners: dict[str, int] = field(default_factory=dict)
+    #: Words taken out since the build because a deletion or erasure left them below k.
+    withdrawn: int = 0
 
     @property
     def hotwords(self) -> str | None:
@@ -83,24 +99,43 @@ def shared_device_names(session: Session, *, min_households: int = MIN_HOUSEHOLD
     return sorted(name for name, households in rows if households >= min_households and name)
 
 
-def build_vocabulary(examples: Iterable[Example], language: str, *, device_names: Iterable[str] = (),
-                     min_count: int = MIN_COUNT, max_words: int = MAX_WORDS,
-                     dataset_version_id: str | None = None) -> Vocabulary:
-    counts: Counter[str] = Counter()
+def evidence(examples: Iterable[Example], language: str) -> dict[str, set[str]]:
+    """word -> the tasks whose request carried it (slot values and corrected words; once per request)."""
+    tasks: dict[str, set[str]] = defaultdict(set)
     for ex in examples:
         if ex.language != language:
             continue
         seen = {normalise_for_wer(v) for v in (ex.slots or {}).values() if isinstance(v, str) and v.strip()}
         if ex.asr_transcript is not None:
             seen.update(corrected_words(ex.asr_transcript, ex.transcript))
-        counts.update(seen)  # once per request: evidence is how many requests needed the word
+        for word in seen:
+            if word:
+                tasks[word].add(ex.task_id)
+    return tasks
+
+
+def build_vocabulary(session: Session, examples: Iterable[Example], language: str, *, min_owners: int,
+                     device_names: Iterable[str] = (), max_words: int = MAX_WORDS,
+                     dataset_version_id: str | None = None) -> Vocabulary:
+    """Words carried by requests of at least ``min_owners`` distinct owners (refused below 3), plus
+    ``device_names``; every one scanned for personal data. Most owners first."""
+    k = check_floor(min_owners)
     common = _COMMON.get(language, set())
-    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    words = [w for w, c in ranked if c >= min_count and w not in common and not w.isdigit()]
+    ranked: list[tuple[int, int, str]] = []
+    support: dict[str, list[str]] = {}
+    for word, tasks in evidence(examples, language).items():
+        if len(tasks) < k or word in common or word.isdigit():
+            continue  # k owners need at least k tasks: skip the count
+        owners = support_owners(session, tasks)
+        if owners >= k and free_of_personal_data(word, language):
+            ranked.append((-owners, -len(tasks), word))
+            support[word] = sorted(tasks)
+    words = [w for _, _, w in sorted(ranked)][:max_words]
+    counts = {w: -o for o, _, w in ranked if w in words}
     for name in device_names:
-        if name not in words:
+        if name not in words and len(words) < max_words and free_of_personal_data(name, language):
             words.append(name)
-    return Vocabulary(language, words[:max_words], dataset_version_id)
+    return Vocabulary(language, words, dataset_version_id, support={w: support[w] for w in counts}, owners=counts)
 
 
 def vocabulary_path(settings: Settings, language: str) -> Path:
@@ -118,12 +153,25 @@ def save(settings: Settings, vocab: Vocabulary) -> Path:
 
 def load(session: Session, settings: Settings, language: str) -> Vocabulary | None:
     """The saved vocabulary, or None — also when the dataset it came from went stale."""
-    path = vocabulary_path(settings, language)
-    if not path.exists():
+    vocab = read(settings, language)
+    if vocab is None:
         return None
-    vocab = Vocabulary(**json.loads(path.read_text(encoding="utf-8")))
     if vocab.dataset_version_id:
         version = session.get(DatasetVersion, vocab.dataset_version_id)
         if version is None or version.stale:
             return None
     return vocab
+
+
+def read(settings: Settings, language: str) -> Vocabulary | None:
+    """The saved file as it is (no staleness check): what a withdrawal rewrites.
+
+    A file written before the k-owner rule (no ``owners``) counts as absent: rebuild it.
+    """
+    path = vocabulary_path(settings, language)
+    if not path.exists():
+        return None
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    if "owners" not in saved:
+        return None
+    return Vocabulary(**saved)

@@ -68,10 +68,13 @@ class Store:
 
         ``immediate``: on SQLite the transaction begins with ``BEGIN IMMEDIATE`` (a
         check-then-insert that must not be overtaken by another writer).
+        ``session.info["settings"]`` carries this store's settings to hook handlers that get
+        only the session (the learning loop rewrites its files on a deletion).
         """
         if immediate and self.immediate_sessions is None:
             self.immediate_sessions = immediate_session_factory(self.engine)
-        session = (self.immediate_sessions or self.sessions)() if immediate else self.sessions()
+        factory = (self.immediate_sessions or self.sessions) if immediate else self.sessions
+        session = factory(info={"settings": self.settings})
         try:
             yield session
             session.commit()

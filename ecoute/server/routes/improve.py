@@ -2,7 +2,7 @@
 
 For review leads, ML engineers and privacy officers. Everything shown comes from the review
 zone or is an aggregate: dataset counts and stale flags, eval numbers, proposed templates
-(written from redacted, reviewed transcripts, supported by several tasks), and how many
+(written from redacted, reviewed transcripts, supported by k distinct owners), and how many
 devices had their wake threshold tuned — never a device id, owner or exact time.
 Only a review lead may accept or reject a proposal.
 """
