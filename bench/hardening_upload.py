@@ -99,7 +99,7 @@ class Server:
         deadline = time.monotonic() + 180
         while True:
             try:
-                if httpx.get(f"{self.url}/openapi.json", timeout=1).status_code == 200:
+                if httpx.get(f"{self.url}/login", timeout=1).status_code == 200:
                     break
             except httpx.TransportError:
                 time.sleep(0.1)

@@ -95,7 +95,7 @@ def served(tmp_path_factory) -> Served:
         if proc.poll() is not None:
             raise RuntimeError(proc.stdout.read().decode())
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/openapi.json", timeout=1).status_code == 200:
+            if httpx.get(f"http://127.0.0.1:{port}/login", timeout=1).status_code == 200:  # /openapi.json is off by default
                 break
         except httpx.TransportError:
             time.sleep(0.1)

@@ -28,7 +28,7 @@ from ecoute.store.blobs import BlobStore, LocalBlobStore, get_blob_store
 from ecoute.store.keys import KeyProvider, LocalFileKeyProvider, get_key_provider
 
 #: Built-ins that need an outside service, an optional package or an operator's file to be built.
-NEEDS_OUTSIDE = {(Family.TTS, "piper"), (Family.BLOBS, "s3"),
+NEEDS_OUTSIDE = {(Family.TTS, "piper"), (Family.KEYS, "pkcs11"), (Family.BLOBS, "s3"),
                  (Family.JOBS, "procrastinate")}
 BUILTINS = [(family, name) for family in Family for name in plugins.builtin_names(family)]
 

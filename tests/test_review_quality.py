@@ -109,9 +109,11 @@ def test_double_review_agreement_row_and_pair_kappa(sqlite_store: Store):
         # the lead page renders the pair with its figures
         from ecoute.review import lead
         from ecoute.server.pages import templates
+        from ecoute.server.security import csrf
 
+        csrf.install_template_helpers()  # what create_app does; rendered outside a request: no token
         html = templates.env.get_template("review/lead.html").render(
-            stats=lead.stats(session, store.settings), me=None, detail=None
+            stats=lead.stats(session, store.settings), me=None, detail=None, request=None
         )
         assert ("r0 · r1" in html or "r1 · r0" in html) and "0.50" in html and "67%" in html
 

@@ -48,8 +48,13 @@ def session_cookies(cookies: dict[str, str]) -> list[str]:
     return [cookies[name] for name in SESSION_COOKIES if cookies.get(name)]
 
 
-def token_for_request(request: Request) -> str:
-    """The token pages embed: the owner session's if there is one, else the staff session's."""
+def token_for_request(request: Request | None) -> str:
+    """The token pages embed: the owner session's if there is one, else the staff session's.
+
+    A page rendered outside a request (a test of the template alone) has no session: no token.
+    """
+    if request is None:
+        return ""
     found = session_cookies(request.cookies)
     return token_for(found[0]) if found else ""
 
@@ -98,7 +103,7 @@ async def protect(request: Request) -> None:
 def install_template_helpers() -> None:
     """``csrf_token(request)`` and ``csrf_field(request)`` in every template."""
 
-    def field(request: Request) -> Markup:
+    def field(request: Request | None) -> Markup:
         return Markup('<input type="hidden" name="{}" value="{}">').format(FIELD, token_for_request(request))
 
     templates.env.globals["csrf_token"] = token_for_request
