@@ -3,7 +3,7 @@
 FastAPI documents only a route's success and 422; the rest come from layers it cannot see:
 the CSRF dependency (403), the login handler (401 for ``/api`` and htmx, 303 to the login
 page for browsers), ``EcouteError`` kinds (400/403/404/409/413, ``server/errors.py``), the
-body deadline (408), throttles and upload slots (429). Kept in one place so routes stay as
+body deadline (408), throttles and upload slots (429), capped password hashing (503). Kept in one place so routes stay as
 they are; ``tests/test_schemathesis.py`` fails if a route returns a status not listed here.
 """
 
@@ -21,17 +21,18 @@ _REASONS = {
     409: "Conflict with the current state",
     413: "Upload larger than the configured limit",
     429: "Too many attempts or uploads in flight; retry later",
+    503: "Too many password checks in parallel; retry shortly",
 }
 
 _EVERY_ROUTE = (400, 401, 403, 404, 408)
 #: router module → statuses it adds to the common ones (401/403/404 from auth, CSRF and lookups).
 _FAMILY = {
     "ecoute.server.routes.devices": (409, 413, 429),  # pairing throttle, upload slots, size cap
-    "ecoute.server.routes.owner": (303, 429),  # login throttle; pages redirect
-    "ecoute.server.routes.review": (303, 409),
-    "ecoute.server.routes.rights": (303, 409, 429),  # re-authentication is throttled
+    "ecoute.server.routes.owner": (303, 429, 503),  # login throttle, capped hashing; pages redirect
+    "ecoute.server.routes.review": (303, 429, 503),  # opting in re-checks the password
+    "ecoute.server.routes.rights": (303, 409, 429, 503),  # re-authentication is throttled
     "ecoute.server.routes.improve": (303,),
-    "ecoute.server.routes.account": (303, 429),
+    "ecoute.server.routes.account": (303, 429, 503),
 }
 
 
