@@ -13,7 +13,7 @@ from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from ecoute.config import Settings
-from ecoute.server import security
+from ecoute.server import documented_errors, security
 from ecoute.server.errors import install_error_handlers
 from ecoute.server.lifecycle import attach_background
 from ecoute.server.security import csrf
@@ -42,7 +42,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.state.store = store
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for name in ROUTER_MODULES:
-        app.include_router(import_module(name).router)
+        app.include_router(import_module(name).router, responses=documented_errors.responses_for(name))
     install_error_handlers(app)  # LoginRequired → /login redirect or 401; EcouteError → 4xx
     security.install(app, settings)  # headers, CSRF, throttles, body deadline (408), upload slots (429)
     attach_background(app)  # orphan-blob clean-up and the job runner, with the server's lifespan

@@ -40,7 +40,8 @@ class PairRequest(BaseModel):
     pairing_id: str | None = None
 
 
-@router.post("/devices/pair")
+@router.post("/devices/pair", responses={201: {"description": "Pairing started: the code to show"},
+                                           202: {"description": "Not confirmed by an owner yet"}})
 def pair(body: PairRequest, request: Request, session: Session = Depends(db_session)) -> JSONResponse:
     settings = request.app.state.settings
     if body.pairing_id:
