@@ -13,8 +13,8 @@ from ecoute.store.turns import TurnContent, save_turn
 from ecoute.store.vault import Actor
 
 
-def _team(session):
-    a, b, sloppy = (reviewer(session, f"{n}@review.test") for n in ("ana", "ben", "sloppy"))
+def _team(session, keys):
+    a, b, sloppy = (reviewer(session, keys, f"{n}@review.test") for n in ("ana", "ben", "sloppy"))
     gold_check(session, a, correct=5)
     gold_check(session, b, correct=4, wrong=1)
     gold_check(session, sloppy, correct=1, wrong=4)  # 20%: below the gold bar
@@ -36,7 +36,7 @@ def _turn(session, vault, owner_id: str) -> str:
 def test_selection_keeps_only_reviewed_gold_checked_agreed_non_sensitive(store, settings):
     with store.vault_session() as (session, vault):
         owner = create_owner(session, vault, settings, create_household(session, "h"), display_name="o")
-        a, b, sloppy = _team(session)
+        a, b, sloppy = _team(session, vault.keys)
         good = reviewed_task(session, vault, owner_id=owner.id, request=_req("pop milk on the list", "milk"),
                              reviewers=[a])
         double = reviewed_task(session, vault, owner_id=owner.id, request=_req("pop eggs on the list", "eggs"),
@@ -67,7 +67,7 @@ def test_deleted_item_leaves_later_builds_and_marks_earlier_ones_stale(store, se
         house = create_household(session, "h")
         alice = create_owner(session, vault, settings, house, display_name="alice")
         bob = create_owner(session, vault, settings, house, display_name="bob")
-        a, _b, _ = _team(session)
+        a, _b, _ = _team(session, vault.keys)
         turn = _turn(session, vault, alice.id)
         deleted = reviewed_task(session, vault, owner_id=alice.id, request=_req("pop milk on the list", "milk"),
                                 reviewers=[a], turn_id=turn)
@@ -115,7 +115,7 @@ def test_stale_dataset_refuses_training_until_rebuilt(sqlite_store, settings):
     store = sqlite_store
     with store.vault_session() as (session, vault):
         owner = create_owner(session, vault, settings, create_household(session, "h"), display_name="o")
-        a, _, _ = _team(session)
+        a, _, _ = _team(session, vault.keys)
         t1 = reviewed_task(session, vault, owner_id=owner.id, request=_req("pop milk on the list", "milk"),
                            reviewers=[a])
         reviewed_task(session, vault, owner_id=owner.id, request=_req("pop tea on the list", "tea"), reviewers=[a])

@@ -18,7 +18,7 @@ def test_eval_runs_follow_the_sentence_files(sqlite_store, settings, tmp_path):
                   ("what time is it", "what time is it")]
     with sqlite_store.vault_session() as (session, vault):
         owner = create_owner(session, vault, settings, create_household(session, "h"), display_name="o")
-        staff = reviewer(session, "ana@review.test")
+        staff = reviewer(session, vault.keys, "ana@review.test")
         gold_check(session, staff)
         for said, heard in said_heard:
             slots = {"shopping_list_item": said.split()[1]} if said.startswith("pop") else {}
@@ -54,7 +54,7 @@ def test_asr_eval_transcribes_the_prepared_audio_afresh(sqlite_store, settings):
     said = "what time is it"
     with sqlite_store.vault_session() as (session, vault):
         owner = create_owner(session, vault, settings, create_household(session, "h"), display_name="o")
-        staff = reviewer(session, "ana@review.test")
+        staff = reviewer(session, vault.keys, "ana@review.test")
         gold_check(session, staff)
         task = reviewed_task(session, vault, owner_id=owner.id, request=Request("en", said, "HassGetCurrentTime", {}),
                              reviewers=[staff], asr_text="what dime is it")

@@ -40,7 +40,7 @@ def test_a_model_from_a_stale_dataset_is_not_used(sqlite_store, settings):
 
     with sqlite_store.vault_session() as (session, vault):
         owner = create_owner(session, vault, settings, create_household(session, "h"), display_name="o")
-        staff = reviewer(session, "ana@review.test")
+        staff = reviewer(session, vault.keys, "ana@review.test")
         gold_check(session, staff)
         tasks = [reviewed_task(session, vault, owner_id=owner.id, request=Request("en", t, i, s), reviewers=[staff])
                  for t, i, s in TRAIN]

@@ -11,7 +11,9 @@ from ecoute.improve import proposals as props
 from ecoute.improve.evaluate import Case, assistant_recognizer, record, score
 from ecoute.improve.household import Request, gold_check, reviewed_task, reviewer
 from ecoute.store.accounts import create_household, create_owner
+from ecoute.store.identity import seal_staff_identity
 from ecoute.store.passwords import hash_password
+from ecoute.store.schema.base import new_id
 from ecoute.store.schema.review import Staff
 
 PASSWORD = "staff-password"
@@ -20,7 +22,9 @@ PASSWORD = "staff-password"
 def _staff(store, role: str) -> str:
     email = f"{role}@improve.example"
     with store.session() as session:
-        session.add(Staff(email=email, display_name=role, role=role, password_hash=hash_password(store.settings, PASSWORD)))
+        person = Staff(id=new_id(), role=role, password_hash=hash_password(store.settings, PASSWORD))
+        seal_staff_identity(store.keys, person, email=email, display_name=role)
+        session.add(person)
     return email
 
 
@@ -35,7 +39,7 @@ def populated(live_server, sqlite_store):
     store, settings = sqlite_store, sqlite_store.settings
     with store.vault_session() as (session, vault):
         owner = create_owner(session, vault, settings, create_household(session, "h"), display_name="Owner Zed")
-        staff = reviewer(session, "ana@review.test")
+        staff = reviewer(session, vault.keys, "ana@review.test")
         gold_check(session, staff)
         for item in ("milk", "eggs"):
             reviewed_task(session, vault, owner_id=owner.id, request=Request(

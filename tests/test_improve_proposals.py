@@ -22,7 +22,7 @@ def loop_settings(settings, tmp_path):
 def _reviewed(store, settings, requests: list[Request]):
     with store.vault_session() as (session, vault):
         owner = create_owner(session, vault, settings, create_household(session, "h"), display_name="o")
-        staff = reviewer(session, "ana@review.test")
+        staff = reviewer(session, vault.keys, "ana@review.test")
         gold_check(session, staff)
         for r in requests:
             reviewed_task(session, vault, owner_id=owner.id, request=r, reviewers=[staff])

@@ -41,7 +41,7 @@ def test_runner_rebuilds_datasets_a_deletion_made_stale(sqlite_store: Store):
     store = sqlite_store
     with store.vault_session() as (session, vault):
         owner = create_owner(session, vault, store.settings, create_household(session, "h"), display_name="o")
-        ana = reviewer(session, "ana@review.test")
+        ana = reviewer(session, vault.keys, "ana@review.test")
         gold_check(session, ana, correct=5)
         tasks = [reviewed_task(session, vault, owner_id=owner.id, reviewers=[ana],
                                request=Request("en", f"pop {item} on the list", "HassShoppingListAddItem",

@@ -51,7 +51,7 @@ def test_staff_login_is_a_separate_session(live_server, sqlite_store):
     from ecoute.review.staff import create_staff
 
     with sqlite_store.session() as session:
-        create_staff(session, sqlite_store.settings, email="officer@example.org", display_name="Olga",
+        create_staff(session, sqlite_store.settings, sqlite_store.keys, email="officer@example.org", display_name="Olga",
                      password="officer-pass-1", role="officer")
     base = live_server.url
     assert httpx.post(f"{base}/staff/login", data={"email": "officer@example.org", "password": "nope"}

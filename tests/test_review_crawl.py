@@ -22,6 +22,7 @@ from test_review_support import PASSWORD, add_owner, add_staff, add_turn
 
 from ecoute.privacy.pii import redact_text
 from ecoute.review.sampling import consider_turn
+from ecoute.store.identity import owner_email, owner_name
 from ecoute.store.schema.owner import Device, Household, Owner, Turn
 from ecoute.store.schema.review import ReviewTask
 from ecoute.store.turns import read_turn
@@ -100,8 +101,8 @@ def _populate(store) -> dict[str, list[str]]:
     with store.vault_session() as (session, vault):
         for owner in session.execute(select(Owner)).scalars():
             forbidden["owner id"].append(owner.id)
-            forbidden["email"].append(owner.email)
-            forbidden["owner name"].append(owner.display_name)
+            forbidden["email"].append(owner_email(vault, owner))
+            forbidden["owner name"].append(owner_name(vault, owner))
         forbidden["device id"] += list(session.execute(select(Device.id)).scalars())
         forbidden["household id"] += list(session.execute(select(Household.id)).scalars())
         for turn in session.execute(select(Turn)).scalars():

@@ -111,7 +111,7 @@ def test_double_review_agreement_row_and_pair_kappa(sqlite_store: Store):
         from ecoute.server.pages import templates
 
         html = templates.env.get_template("review/lead.html").render(
-            stats=lead.stats(session, store.settings), me=None, detail=None
+            stats=lead.stats(session, store.settings, store.keys), me=None, detail=None
         )
         assert ("r0 · r1" in html or "r1 · r0" in html) and "0.50" in html and "67%" in html
 

@@ -154,6 +154,7 @@ def add_staff(
         staff = create_staff(
             session,
             store.settings,
+            store.keys,
             email=email,
             display_name=name or email.split("@")[0],
             password=PASSWORD,

@@ -28,6 +28,7 @@ from ecoute.config import Settings
 from ecoute.privacy.erasure import STEPS, erase_owner, request_erasure, resume_erasures, run_erasure
 from ecoute.privacy.export import export_owner
 from ecoute.store import audit
+from ecoute.store.identity import owner_email, owner_name
 from ecoute.store.schema.datasets import DatasetVersion
 from ecoute.store.schema.owner import (
     DataSubjectRequest,
@@ -58,8 +59,9 @@ def _assert_gone(store: Store, owner_id: str, turns: list[str], dek: bytes) -> N
     assert mentions(store, owner_id) in ([], ["owners"])  # only the content-free marker row
     with store.vault_session() as (session, vault):
         owner = session.get(Owner, owner_id)
-        assert (owner.status, owner.email, owner.password_hash, owner.wrapped_dek, owner.display_name) == \
-            ("erased", None, None, None, "")
+        assert (owner.status, owner.email_hash, owner.email_ct, owner.password_hash, owner.wrapped_dek,
+                owner.name_ct, owner_email(vault, owner), owner_name(vault, owner)) == \
+            ("erased", None, None, None, None, None, None, "")
         with pytest.raises(KeyDestroyed):
             vault.dek(owner_id)
         assert audit.verify(session).ok

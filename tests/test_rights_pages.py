@@ -12,8 +12,9 @@ from sqlalchemy import update
 from test_rights_support import PASSWORD, make_owner, make_turn, owner_status
 
 from ecoute.privacy.export import verify_export
+from ecoute.store.identity import seal_staff_identity
 from ecoute.store.passwords import hash_password
-from ecoute.store.schema.base import utcnow
+from ecoute.store.schema.base import new_id, utcnow
 from ecoute.store.schema.owner import LoginSession
 from ecoute.store.schema.review import Staff
 
@@ -30,8 +31,9 @@ def _login(base: str, email: str, password: str = PASSWORD, path: str = "/login"
 def _staff(store, role: str) -> str:
     email = f"{role}@staff.example"
     with store.session() as session:
-        session.add(Staff(email=email, display_name=role, role=role,
-                          password_hash=hash_password(store.settings, "staff-password")))
+        person = Staff(id=new_id(), role=role, password_hash=hash_password(store.settings, "staff-password"))
+        seal_staff_identity(store.keys, person, email=email, display_name=role)
+        session.add(person)
     return email
 
 

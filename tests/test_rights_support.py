@@ -14,6 +14,7 @@ from sqlalchemy import inspect, select, text
 
 from ecoute.store import crypto
 from ecoute.store.accounts import create_household, create_owner
+from ecoute.store.identity import seal_staff_identity
 from ecoute.store.schema.base import new_id
 from ecoute.store.schema.owner import Consent, Owner, PartnerHandoff, ReviewLink
 from ecoute.store.schema.review import Annotation, ReviewTask, Staff
@@ -57,8 +58,8 @@ def make_turn(store: Store, owner_id: str, n: int = 0, created_at: datetime | No
 
 def staff(store: Store, role: str = "reviewer") -> str:
     with store.session() as session:
-        person = Staff(email=f"{role}-{new_id()[:8]}@staff.example", display_name=role, password_hash="x",
-                       role=role)
+        person = Staff(id=new_id(), password_hash="x", role=role)
+        seal_staff_identity(store.keys, person, email=f"{role}-{new_id()[:8]}@staff.example", display_name=role)
         session.add(person)
         session.flush()
         return person.id

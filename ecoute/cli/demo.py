@@ -72,19 +72,34 @@ class DemoSummary:
 
 def ensure_household(store: Store) -> dict[str, str]:
     """The demo owners' ids, creating the household on first run (reused afterwards)."""
-    from sqlalchemy import select
-
     from ecoute.services.admin import add_household, add_owner
-    from ecoute.store.schema.owner import Owner
+    from ecoute.store.accounts import find_owner_by_email
 
+    found = {}
     with store.session() as session:
-        found = {o.email: o.id for o in session.execute(
-            select(Owner).where(Owner.email.in_([e for _, e, _ in OWNERS.values()]))).scalars()}
+        for _, email, _ in OWNERS.values():
+            owner = find_owner_by_email(session, store.keys, email)
+            if owner is not None:
+                found[email] = owner.id
     if len(found) == len(OWNERS):
         return {key: found[email] for key, (_, email, _) in OWNERS.items()}
     household = add_household(store, HOUSEHOLD)
     return {key: add_owner(store, household, name=name, email=email, password=password)
             for key, (name, email, password) in OWNERS.items()}
+
+
+def stored_logins(store: Store, owner_ids: dict[str, str]) -> dict[str, tuple[str, str]]:
+    """The demo owners' logins as the store holds them: each email decrypted with its owner's key."""
+    from ecoute.store.identity import owner_email
+    from ecoute.store.schema.owner import Owner
+
+    logins = {}
+    with store.vault_session() as (session, vault):
+        for key, owner_id in owner_ids.items():
+            owner = session.get(Owner, owner_id)
+            email = owner_email(vault, owner) if owner is not None else None
+            logins[key] = (email or "(erased)", OWNERS[key][2])
+    return logins
 
 
 def _login(base: str, key: str) -> httpx.Client:

@@ -85,7 +85,7 @@ def demo(data_dir: Path | None = DataDir,
     console = Console()
     console.print(f"data directory: {settings.store.data_dir}")
     store = Store.open(settings)
-    d.ensure_household(store)
+    owner_ids = d.ensure_household(store)
     app, server, thread = d.start_server(settings, store)
     base = f"http://{settings.server.host}:{settings.server.port}"
     try:
@@ -104,7 +104,7 @@ def demo(data_dir: Path | None = DataDir,
         if month:
             _demo_month(store, settings, console)
         console.print(f"\n[bold]Privacy page:[/bold] {base}/login")
-        for key, (email, password) in summary.logins.items():
+        for key, (email, password) in d.stored_logins(store, owner_ids).items():
             console.print(f"  {key}: {email} / {password}")
         if keep_serving:
             console.print("serving; Ctrl-C to stop")

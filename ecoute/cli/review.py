@@ -53,6 +53,7 @@ def register(app: typer.Typer) -> None:
         """Create a reviewer or lead attached to a site and languages."""
         from ecoute.config import secret_from_env
         from ecoute.review.staff import create_staff
+        from ecoute.store.identity import staff_email
 
         secret = secret_from_env(password_env)
         password = secret.get_secret_value() if secret else typer.prompt(
@@ -64,6 +65,7 @@ def register(app: typer.Typer) -> None:
                 staff = create_staff(
                     session,
                     store.settings,
+                    store.keys,
                     email=email,
                     display_name=name,
                     password=password,
@@ -74,7 +76,7 @@ def register(app: typer.Typer) -> None:
                     daily_cap=daily_cap,
                 )
                 typer.echo(
-                    f"created {staff.role} {staff.email} ({staff.site}, {staff.site_country}; "
+                    f"created {staff.role} {staff_email(store.keys, staff)} ({staff.site}, {staff.site_country}; "
                     f"languages {staff.languages or '-'})"
                 )
         finally:
@@ -138,7 +140,7 @@ def register(app: typer.Typer) -> None:
         store = _store(data_dir)
         try:
             with store.session() as session:
-                data = lead.stats(session, store.settings)
+                data = lead.stats(session, store.settings, store.keys)
         finally:
             store.close()
         if json_out:

@@ -38,12 +38,11 @@ def _store(data_dir: Path | None):
 
 
 def _owner_id(store, email: str) -> str:
-    from sqlalchemy import select
-
-    from ecoute.store.schema.owner import Owner
+    from ecoute.store.accounts import find_owner_by_email
 
     with store.session() as session:
-        owner_id = session.execute(select(Owner.id).where(Owner.email == email.strip().lower())).scalar_one_or_none()
+        owner = find_owner_by_email(session, store.keys, email)
+        owner_id = owner.id if owner is not None else None
     if owner_id is None:
         raise NotFound(f"no owner with the email {email!r}")
     return owner_id

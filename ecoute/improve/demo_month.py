@@ -73,7 +73,7 @@ def simulate_month(store: Store, settings: Settings, *, days: int = 30, seed: in
         session.add_all(devices)
         session.flush()
         device_ids = [d.id for d in devices]
-        team = [hh.reviewer(session, f"scripted-{i}-{new_id()[:6]}@review.invalid") for i in range(2)]
+        team = [hh.reviewer(session, vault.keys, f"scripted-{i}-{new_id()[:6]}@review.invalid") for i in range(2)]
         for staff in team:
             hh.gold_check(session, staff, correct=5)
         team_ids = [t.id for t in team]

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from ecoute.improve.taskcrypt import seal_annotation, seal_content
+from ecoute.store.identity import seal_staff_identity
+from ecoute.store.keys import KeyProvider
 from ecoute.store.schema.base import new_id, utcnow
 from ecoute.store.schema.owner import ReviewLink
 from ecoute.store.schema.review import Annotation, ReviewTask, Staff
@@ -153,9 +155,10 @@ def held_out_set(language: str, *, per_phrase: int = 4, seed: int = 1) -> list[R
 
 # -- the review pipeline's records for one reviewed request ------------------------------------
 
-def reviewer(session: Session, email: str, *, languages: str = "en,fr,de", role: str = "reviewer") -> Staff:
-    staff = Staff(id=new_id(), email=email, display_name=email.split("@")[0], password_hash="!",
-                  role=role, languages=languages)
+def reviewer(session: Session, keys: KeyProvider, email: str, *, languages: str = "en,fr,de",
+             role: str = "reviewer") -> Staff:
+    staff = Staff(id=new_id(), password_hash="!", role=role, languages=languages)
+    seal_staff_identity(keys, staff, email=email, display_name=email.split("@")[0])
     session.add(staff)
     session.flush()
     return staff

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from ecoute.errors import BadInput, NotFound
 from ecoute.privacy import hooks
 from ecoute.privacy.export import archive_path
+from ecoute.store.identity import clear_owner_identity
 from ecoute.store.schema import Base
 from ecoute.store.schema.base import utcnow
 from ecoute.store.schema.owner import (
@@ -248,8 +249,7 @@ def _step_blobs(session: Session, vault: Vault, store: Store, owner_id: str, cou
 def _step_owner(session: Session, vault: Vault, store: Store, owner_id: str, counts: dict) -> bool:
     owner = session.get(Owner, owner_id)
     if owner is not None:
-        owner.email = None
-        owner.display_name = ""
+        clear_owner_identity(owner)
         owner.password_hash = None
         owner.wrapped_dek = None
         owner.auto_delete_days = None

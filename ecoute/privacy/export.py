@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 from ecoute.config import Settings
 from ecoute.errors import BadInput, EcouteError, NotFound
 from ecoute.store import crypto
+from ecoute.store.identity import owner_email, owner_name
 from ecoute.store.keys import read_or_create_secret
 from ecoute.store.schema.base import utcnow
 from ecoute.store.schema.owner import Consent, DataSubjectRequest, Owner, PartnerHandoff, ReviewLink, Turn
@@ -261,8 +262,8 @@ def _owner_files(store: Store, w: _Writer, owner_id: str, turn_ids: list[str]) -
     me = Actor.owner(owner_id)
     with store.vault_session() as (session, vault):
         owner = session.get(Owner, owner_id)
-        settings = {"display_name": owner.display_name, "email": owner.email, "language": owner.language,
-                    "is_child": owner.is_child, "auto_delete_days": owner.auto_delete_days,
+        settings = {"display_name": owner_name(vault, owner), "email": owner_email(vault, owner),
+                    "language": owner.language, "is_child": owner.is_child, "auto_delete_days": owner.auto_delete_days,
                     "created_at": _iso(owner.created_at), "household": owner.household_id}
         w.write("settings.json", _json(settings))
         consents = [{"purpose": c.purpose, "granted": c.granted, "text_version": c.text_version,

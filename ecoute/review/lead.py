@@ -17,6 +17,8 @@ from ecoute.review.assignment import LISTEN_PURPOSE, completed_today, daily_cap,
 from ecoute.review.errors import InvalidAnnotation, NotYours, TaskGone
 from ecoute.review.purge import delete_tasks, destroy_task_content
 from ecoute.review.tasks import get_task, read_audio, read_content, task_key
+from ecoute.store.identity import staff_name
+from ecoute.store.keys import KeyProvider
 from ecoute.store.schema.owner import ReviewLink
 from ecoute.store.schema.review import Annotation, ReviewTask, Staff
 from ecoute.store.vault import KeyDestroyed, Vault
@@ -29,11 +31,10 @@ def require_lead(staff: Staff) -> None:
         raise NotYours("this needs the role lead")
 
 
-def reviewer_rows(session: Session, settings: Settings) -> list[dict]:
+def reviewer_rows(session: Session, settings: Settings, keys: KeyProvider) -> list[dict]:
     rows = []
-    for staff in session.execute(
-        select(Staff).where(Staff.role.in_(("reviewer", "lead"))).order_by(Staff.display_name)
-    ).scalars():
+    team = session.execute(select(Staff).where(Staff.role.in_(("reviewer", "lead")))).scalars()
+    for name, staff in sorted(((staff_name(keys, s), s) for s in team), key=lambda pair: (pair[0], pair[1].id)):
         accuracy, n_gold = quality.gold_accuracy(session, staff.id, settings.policy.review_gold_window)
         skips = session.execute(
             select(func.count())
@@ -43,7 +44,7 @@ def reviewer_rows(session: Session, settings: Settings) -> list[dict]:
         rows.append(
             {
                 "id": staff.id,
-                "name": staff.display_name,
+                "name": name,
                 "role": staff.role,
                 "site": staff.site,
                 "country": staff.site_country,
@@ -60,7 +61,7 @@ def reviewer_rows(session: Session, settings: Settings) -> list[dict]:
     return rows
 
 
-def escalations(session: Session) -> list[dict]:
+def escalations(session: Session, keys: KeyProvider) -> list[dict]:
     out = []
     tasks = (
         session.execute(
@@ -89,7 +90,7 @@ def escalations(session: Session) -> list[dict]:
                 "week": task.created_week,
                 "intent": task.intent,
                 "reason": note.reason if note else "",
-                "by": by.display_name if by else "?",
+                "by": staff_name(keys, by) if by else "?",
             }
         )
     return out
@@ -106,16 +107,16 @@ def queue_sizes(session: Session) -> list[dict]:
     ]
 
 
-def stats(session: Session, settings: Settings) -> dict:
-    names = {s.id: s.display_name for s in session.execute(select(Staff)).scalars()}
+def stats(session: Session, settings: Settings, keys: KeyProvider) -> dict:
+    names = {s.id: staff_name(keys, s) for s in session.execute(select(Staff)).scalars()}
     pairs = [
         {**p, "reviewer_a": names.get(p["reviewer_a"], "?"), "reviewer_b": names.get(p["reviewer_b"], "?")}
         for p in quality.pair_stats(session)
     ]
     return {
-        "reviewers": reviewer_rows(session, settings),
+        "reviewers": reviewer_rows(session, settings, keys),
         "pairs": pairs,
-        "escalations": escalations(session),
+        "escalations": escalations(session, keys),
         "queues": queue_sizes(session),
         "settings": {
             "gold_rate": settings.policy.review_gold_rate,
@@ -132,7 +133,7 @@ def set_paused(session: Session, lead: Staff, staff_id: str, paused: bool, reaso
     if staff is None or staff.role not in ("reviewer", "lead"):
         raise InvalidAnnotation("no such reviewer")
     staff.paused = paused
-    staff.paused_reason = (reason.strip() or f"paused by {lead.display_name}") if paused else None
+    staff.paused_reason = (reason.strip() or "paused by a review lead") if paused else None
     session.flush()
     return staff
 

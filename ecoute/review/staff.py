@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 
 from ecoute.config import Settings
 from ecoute.errors import BadInput
+from ecoute.store.identity import normalise_email, seal_staff_identity, staff_email_hash
+from ecoute.store.keys import KeyProvider
 from ecoute.store.passwords import hash_password
 from ecoute.store.schema.base import new_id
 from ecoute.store.schema.review import Staff
@@ -33,6 +35,7 @@ def parse_languages(spec: str) -> list[str]:
 def create_staff(
     session: Session,
     settings: Settings,
+    keys: KeyProvider,
     *,
     email: str,
     display_name: str,
@@ -44,7 +47,7 @@ def create_staff(
     daily_cap: int | None = None,
 ) -> Staff:
     """Validate everything first, so a bad argument creates nothing."""
-    email = email.strip().lower()
+    email = normalise_email(email)
     if "@" not in email or len(email) > 320:
         raise BadInput(f"not an email address: {email!r}")
     if role not in ROLES:
@@ -57,7 +60,7 @@ def create_staff(
         raise BadInput("reviewers and leads need --site, --country and --languages")
     if daily_cap is not None and daily_cap < 1:
         raise BadInput("a daily cap is at least 1")
-    if session.execute(select(Staff.id).where(Staff.email == email)).first():
+    if find_staff_by_email(session, keys, email) is not None:
         raise BadInput(f"a staff account {email} already exists")
     try:
         hashed = hash_password(settings, password)
@@ -65,8 +68,6 @@ def create_staff(
         raise BadInput(str(err)) from None
     staff = Staff(
         id=new_id(),
-        email=email,
-        display_name=display_name.strip() or email.split("@")[0],
         password_hash=hashed,
         role=role,
         site=site.strip(),
@@ -75,6 +76,12 @@ def create_staff(
         daily_cap=daily_cap,
         paused=False,
     )
+    seal_staff_identity(keys, staff, email=email, display_name=display_name.strip() or email.split("@")[0])
     session.add(staff)
     session.flush()
     return staff
+
+
+def find_staff_by_email(session: Session, keys: KeyProvider, email: str) -> Staff | None:
+    """Staff login lookup by the keyed hash of the normalised email."""
+    return session.execute(select(Staff).where(Staff.email_hash == staff_email_hash(keys, email))).scalar_one_or_none()

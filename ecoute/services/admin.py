@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
 from ecoute.errors import BadInput, NotFound
 from ecoute.services.devices import issue_token
-from ecoute.store.accounts import create_household, create_owner
+from ecoute.store.accounts import create_household, create_owner, find_owner_by_email
 from ecoute.store.schema.base import new_id
 from ecoute.store.schema.owner import Device, Household, Owner
 from ecoute.store.store import Store
@@ -29,7 +27,7 @@ def add_owner(store: Store, household_id: str, *, name: str, email: str | None, 
         household = session.get(Household, household_id)
         if household is None:
             raise NotFound(f"no household {household_id}")
-        if email and session.execute(select(Owner.id).where(Owner.email == email.lower())).first():
+        if email and find_owner_by_email(session, vault.keys, email) is not None:
             raise BadInput(f"an owner with the email {email} already exists")
         try:
             owner = create_owner(session, vault, store.settings, household, display_name=name, email=email,

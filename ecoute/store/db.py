@@ -8,6 +8,7 @@ schema is owned by Alembic: ``open_engine`` upgrades to every head before use.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -34,24 +35,26 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-def alembic_config(engine: Engine) -> Config:
+def alembic_config(engine: Engine, key_provider: Any = None) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["engine"] = engine
+    #: Data migrations that seal existing rows (e.g. identities) need the key provider.
+    cfg.attributes["key_provider"] = key_provider
     return cfg
 
 
-def migrate(engine: Engine) -> None:
+def migrate(engine: Engine, key_provider: Any = None) -> None:
     """Apply every migration (all heads: each area ships its own revision branch)."""
-    command.upgrade(alembic_config(engine), "heads")
+    command.upgrade(alembic_config(engine, key_provider), "heads")
 
 
-def open_engine(url: str, *, run_migrations: bool = True) -> Engine:
+def open_engine(url: str, *, run_migrations: bool = True, key_provider: Any = None) -> Engine:
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     engine = make_engine(url)
     if run_migrations:
-        migrate(engine)
+        migrate(engine, key_provider)
     return engine
 
 

@@ -32,8 +32,9 @@ class Store:
     @classmethod
     def open(cls, settings: Settings, *, run_migrations: bool = True) -> Store:
         settings.store.data_dir.mkdir(parents=True, exist_ok=True)
-        engine = open_engine(settings.store.db_url, run_migrations=run_migrations)
-        return cls(settings, engine, session_factory(engine), get_key_provider(settings), get_blob_store(settings))
+        keys = get_key_provider(settings)
+        engine = open_engine(settings.store.db_url, run_migrations=run_migrations, key_provider=keys)
+        return cls(settings, engine, session_factory(engine), keys, get_blob_store(settings))
 
     @contextmanager
     def session(self) -> Iterator[Session]:

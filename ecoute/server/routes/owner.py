@@ -17,14 +17,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ecoute.errors import BadInput
+from ecoute.review.staff import find_staff_by_email
 from ecoute.server.auth import current_owner, db_session, end_session, get_store, start_session
 from ecoute.server.pages import templates
 from ecoute.services import devices as pairing
 from ecoute.services import recordings as rec
 from ecoute.services.privacy_actions import review_consent
+from ecoute.store.accounts import find_owner_by_email
+from ecoute.store.identity import owner_name
 from ecoute.store.passwords import check_password
 from ecoute.store.schema.owner import Device, Owner
-from ecoute.store.schema.review import Staff
 from ecoute.store.store import Store
 from ecoute.store.vault import Vault
 
@@ -72,7 +74,7 @@ def login_form(request: Request, next: str = "") -> HTMLResponse:
 def login(request: Request, email: str = Form(""), password: str = Form(""), next: str = Form(""),
           session: Session = Depends(db_session)) -> Response:
     settings = request.app.state.settings
-    owner = session.execute(select(Owner).where(Owner.email == email.strip().lower())).scalar_one_or_none()
+    owner = find_owner_by_email(session, request.app.state.store.keys, email)
     if owner is None or owner.status != "active" or not check_password(settings, owner.password_hash, password):
         return _login_page(request, "owner", "Wrong email or password.", 401, next)
     response = RedirectResponse(_safe_next(next, "/privacy"), status_code=303)
@@ -98,7 +100,7 @@ def staff_login_form(request: Request, next: str = "") -> HTMLResponse:
 def staff_login(request: Request, email: str = Form(""), password: str = Form(""), next: str = Form(""),
                 session: Session = Depends(db_session)) -> Response:
     settings = request.app.state.settings
-    staff = session.execute(select(Staff).where(Staff.email == email.strip().lower())).scalar_one_or_none()
+    staff = find_staff_by_email(session, request.app.state.store.keys, email)
     if staff is None or not check_password(settings, staff.password_hash, password):
         return _login_page(request, "staff", "Wrong email or password.", 401, next)
     response = RedirectResponse(_safe_next(next, "/review"), status_code=303)
@@ -131,11 +133,11 @@ def privacy_page(request: Request, before: str = "", owner: Owner = Depends(curr
     kept, discarded = rec.count_recordings(session, owner.id)
     devices = session.execute(select(Device).where(Device.household_id == owner.household_id)
                               .order_by(Device.created_at)).scalars().all()
-    members = {o.id: o.display_name for o in session.execute(
+    members = {o.id: owner_name(vault, o) for o in session.execute(
         select(Owner).where(Owner.household_id == owner.household_id)).scalars()}
     audit = list(reversed(vault.audit_entries_for(owner.id)))[:100]
     return templates.TemplateResponse(request, "owner/privacy.html", {
-        "owner": owner, "items": items, "kept": kept, "discarded": discarded,
+        "owner": owner, "owner_name": owner_name(vault, owner), "items": items, "kept": kept, "discarded": discarded,
         "older": items[-1].created_at.isoformat() if len(items) == 50 else "",
         "auto_choice": rec.auto_delete_choice(owner.auto_delete_days), "devices": devices, "members": members,
         "audit": audit, "review_on": review_consent(session, owner.id),

@@ -30,6 +30,8 @@ from ecoute.review.listening import who_listened
 from ecoute.review.vocab import intent_names
 from ecoute.server.auth import current_owner, db_session, get_store, require_staff
 from ecoute.server.pages import templates
+from ecoute.store.identity import staff_name
+from ecoute.store.keys import KeyProvider
 from ecoute.store.schema.owner import Owner
 from ecoute.store.schema.review import Staff
 from ecoute.store.store import Store
@@ -85,11 +87,11 @@ def _page(request: Request, session: Session, work: Callable[[], Response]) -> R
         )
 
 
-def _me(session: Session, settings, staff: Staff) -> dict:
+def _me(session: Session, settings, keys: KeyProvider, staff: Staff) -> dict:
     done = completed_today(session, staff)
     every = max(1, settings.policy.review_break_every)
     return {
-        "name": staff.display_name,
+        "name": staff_name(keys, staff),
         "role": staff.role,
         "languages": staff.languages,
         "completed_today": done,
@@ -122,7 +124,7 @@ def workstation(
             request,
             "review/workstation.html",
             {
-                "me": _me(session, settings, staff),
+                "me": _me(session, settings, store.keys, staff),
                 "task": task,
                 "done": done[:20],
                 "categories": annotate.SENSITIVE_CATEGORIES,
@@ -253,9 +255,10 @@ def task_audio(
 
 @router.get("/review/api/me")
 def api_me(
-    request: Request, staff: Staff = Depends(reviewer_or_lead), session: Session = Depends(db_session)
+    request: Request, staff: Staff = Depends(reviewer_or_lead), session: Session = Depends(db_session),
+    store: Store = Depends(get_store),
 ):
-    return _me(session, _settings(request), staff)
+    return _me(session, _settings(request), store.keys, staff)
 
 
 @router.post("/review/api/next")
@@ -347,15 +350,16 @@ def lead_page(
         return templates.TemplateResponse(
             request,
             "review/lead.html",
-            {"me": staff, "stats": lead_ops.stats(session, _settings(request)), "detail": detail},
+            {"me": staff, "stats": lead_ops.stats(session, _settings(request), store.keys), "detail": detail},
         )
 
     return _page(request, session, render)
 
 
 @router.get("/review/api/lead/stats")
-def lead_stats(request: Request, staff: Staff = Depends(lead_only), session: Session = Depends(db_session)):
-    return lead_ops.stats(session, _settings(request))
+def lead_stats(request: Request, staff: Staff = Depends(lead_only), session: Session = Depends(db_session),
+               store: Store = Depends(get_store)):
+    return lead_ops.stats(session, _settings(request), store.keys)
 
 
 @router.get("/review/api/lead/escalations/{task_id}/audio")

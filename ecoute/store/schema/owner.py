@@ -38,8 +38,11 @@ class Owner(Base):
     __tablename__ = "owners"
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     household_id: Mapped[str] = mapped_column(ForeignKey("households.id"), index=True)
-    email: Mapped[str | None] = mapped_column(String(320), unique=True)
-    display_name: Mapped[str] = mapped_column(String(200))
+    #: Keyed hash of the normalised email (login lookup, uniqueness); see ``store/identity.py``.
+    email_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: Email and display name sealed with the owner's DEK: unreadable once the owner is erased.
+    email_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    name_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
     password_hash: Mapped[str | None] = mapped_column(String(200))
     language: Mapped[str] = mapped_column(String(8), default="en")
     is_child: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -21,8 +21,10 @@ class Staff(Base):
 
     __tablename__ = "staff"
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
-    email: Mapped[str] = mapped_column(String(320), unique=True)
-    display_name: Mapped[str] = mapped_column(String(200))
+    #: Keyed hash of the normalised email; email and name sealed with the staff-data key.
+    email_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    email_ct: Mapped[bytes] = mapped_column(LargeBinary)
+    name_ct: Mapped[bytes] = mapped_column(LargeBinary)
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(16))  # reviewer | lead | officer | ml
     site: Mapped[str] = mapped_column(String(100), default="")
