@@ -29,6 +29,8 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA busy_timeout=30000")
+            # freed pages are zeroed: a deleted or migrated-away value leaves no trace in the file
+            cur.execute("PRAGMA secure_delete=ON")
             cur.close()
 
         return engine
