@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from test_rights_support import audio_for, make_owner, make_task, make_turn, staff
+from test_rights_support import audio_for, download_prepared, make_owner, make_task, make_turn, staff
 
 from ecoute.privacy.export import (
     ExportAborted,
@@ -120,7 +120,7 @@ def test_swapped_transcript_also_aborts(sqlite_store: Store, tmp_path: Path):
 
 
 @pytest.mark.parametrize("point", ["batch:200", "files-written", "signed"])
-def test_an_export_killed_anywhere_leaves_no_partial_archive(sqlite_store: Store, point: str):
+def test_an_export_killed_anywhere_leaves_no_partial_archive(sqlite_store: Store, point: str, tmp_path: Path):
     store = sqlite_store
     ana = make_owner(store)
     for n in range(230):
@@ -138,8 +138,8 @@ def test_an_export_killed_anywhere_leaves_no_partial_archive(sqlite_store: Store
     assert list(folder.iterdir()) == []
     receipt = run_export(store, request_id)  # a retry completes
     assert receipt["counts"]["recordings"] == 230
-    assert verify_export(archive_path(store.settings, request_id)).ok
-    assert [p.name for p in folder.iterdir()] == [f"{request_id}.zip"]
+    assert [p.name for p in folder.iterdir()] == [archive_path(store.settings, request_id).name]
+    assert verify_export(download_prepared(store, request_id, ana, tmp_path / "downloaded.zip")).ok
 
 
 def test_export_of_an_owner_with_nothing(sqlite_store: Store, tmp_path: Path):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import inspect, select, text
 
@@ -201,3 +202,16 @@ def decryptable_with_task_key(task_key: bytes, task_id: str, kinds: list[str],
                 continue
             hits.append(f"{where} ({kind})")
     return hits
+
+
+def download_prepared(store: Store, request_id: str, owner_id: str, dest: Path) -> Path:
+    """Take a prepared (sealed) export the way the download route does: decrypted while read.
+
+    Reading it to the end is a complete download: the sealed archive is deleted after."""
+    from ecoute.privacy.export import open_prepared
+
+    _size, chunks = open_prepared(store, request_id, owner_id)
+    with open(dest, "wb") as fh:
+        for chunk in chunks:
+            fh.write(chunk)
+    return dest

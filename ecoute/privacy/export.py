@@ -7,6 +7,15 @@ the whole export aborts: nothing is skipped silently, and no archive appears. Th
 is written under a hidden temporary name and renamed only once complete, so a killed or
 failed export never leaves a partial archive where anyone can download it.
 
+Why it is sealed at rest: an archive prepared for download waits on the server, so it is
+never plaintext there. The zip is written straight into a sealed stream (``sealed_stream``:
+64 KiB AES-GCM segments under a one-time key) whose key is stored in the file's header wrapped
+by the owner's DEK — erasing the owner makes a pending archive unreadable like everything
+else of theirs. The download decrypts while streaming, and the file is deleted once the
+server has written its last byte (a client that disconnects earlier can retry). Scratch data
+(the list of turns) is spooled sealed under a key that exists only in the building process.
+The CLI writes plaintext only to the path the operator names, atomically.
+
 Why it streams: recordings are read, decrypted and written one at a time, and the list of
 turns is spooled to a temporary file, so memory stays bounded however many recordings an
 owner has. The index (``index.json``) lists every file with its sha256 and is signed with
@@ -19,6 +28,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import logging
 import os
 import tempfile
 import time
@@ -37,6 +47,7 @@ from sqlalchemy.orm import Session
 
 from ecoute.config import Settings
 from ecoute.errors import BadInput, EcouteError, NotFound
+from ecoute.privacy.sealed_stream import SealedSpool, SealedWriter, open_stream, plaintext_size
 from ecoute.store import crypto
 from ecoute.store.identity import owner_email, owner_name
 from ecoute.store.keys import read_or_create_secret
@@ -47,7 +58,13 @@ from ecoute.store.store import Store
 from ecoute.store.taskseal import open_for_task
 from ecoute.store.vault import Actor, Vault
 
+log = logging.getLogger(__name__)
+
 FORMAT = "ecoute-export/1"
+#: Header of an archive sealed at rest; then the wrapped one-time key, then the segments.
+SEALED_MAGIC = b"ecoute-sealed-export/1\n"
+#: ``kind`` of the one-time key sealed with the owner's DEK (item id: the request id).
+EXPORT_KEY = "export-key"
 INDEX = "index.json"
 SIGNATURE = "index.sig.json"
 BATCH = 200
@@ -91,9 +108,10 @@ def exports_dir(settings: Settings) -> Path:
 
 
 def archive_path(settings: Settings, request_id: str) -> Path:
+    """Where a prepared archive waits for its download: sealed, never a plaintext zip."""
     if not request_id.isalnum():
         raise BadInput("invalid request id")
-    return exports_dir(settings) / f"{request_id}.zip"
+    return exports_dir(settings) / f"{request_id}.zip.sealed"
 
 
 # -- requests -------------------------------------------------------------------------------
@@ -171,7 +189,7 @@ def _turn_batches(store: Store, owner_id: str) -> Iterator[list[Turn]]:
         last = (batch[-1].created_at, batch[-1].id)
 
 
-def _write_recordings(store: Store, w: _Writer, owner_id: str, spool: IO[bytes], progress: Progress,
+def _write_recordings(store: Store, w: _Writer, owner_id: str, spool: SealedSpool, progress: Progress,
                       checkpoint: Checkpoint) -> dict:
     """Every turn: audio to recordings/, text fields to the spool (one JSON line each)."""
     me = Actor.owner(owner_id)
@@ -224,11 +242,10 @@ def _deleted_meanwhile(store: Store, turn_id: str) -> bool:
         return session.get(Turn, turn_id) is None
 
 
-def _spooled_json_array(spool: IO[bytes]) -> Iterator[bytes]:
-    spool.seek(0)
+def _spooled_json_array(spool: SealedSpool) -> Iterator[bytes]:
     yield b"[\n"
     first = True
-    for line in spool:
+    for line in spool.lines():
         yield (b"" if first else b",\n") + line.rstrip(b"\n")
         first = False
     yield b"\n]\n"
@@ -293,64 +310,98 @@ def _owner_files(store: Store, w: _Writer, owner_id: str, turn_ids: list[str]) -
             "audit_entries": len(audit_rows), "settings": settings}
 
 
-def _html(w: _Writer, spool: IO[bytes], index: dict, settings: dict) -> None:
+def _html(w: _Writer, spool: SealedSpool, index: dict, settings: dict) -> None:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
 
     def turns() -> Iterator[dict]:
-        spool.seek(0)
-        for line in spool:
+        for line in spool.lines():
             yield json.loads(line)
 
     chunks = env.get_template("index.html").generate(index=index, settings=settings, turns=turns())
     w.write_stream("index.html", (c.encode() for c in chunks))
 
 
-def build_archive(store: Store, owner_id: str, dest: Path, *, request_id: str = "",
+class _Counting:
+    """An unseekable sink that hashes what passes through (the zip the owner will receive)."""
+
+    def __init__(self, out: IO[bytes] | SealedWriter):
+        self.out, self.digest, self.size = out, hashlib.sha256(), 0
+
+    def write(self, data: bytes) -> int:
+        self.digest.update(data)
+        self.size += len(data)
+        self.out.write(data)
+        return len(data)
+
+    def flush(self) -> None:
+        self.out.flush()
+
+
+def _sealed_header(wrapped_key: bytes) -> bytes:
+    return SEALED_MAGIC + len(wrapped_key).to_bytes(2, "big") + wrapped_key
+
+
+def _segment_aad(request_id: str) -> bytes:
+    return SEALED_MAGIC + request_id.encode()
+
+
+def build_archive(store: Store, owner_id: str, dest: Path, *, request_id: str = "", sealed: bool = False,
                   progress: Progress = _nothing, checkpoint: Checkpoint = _nothing) -> dict:
-    """Write the signed archive of ``owner_id`` to ``dest`` atomically; return its index summary."""
+    """Write the signed archive of ``owner_id`` to ``dest`` atomically; return its index summary.
+
+    ``sealed``: the zip goes through a sealed stream under a one-time key wrapped by the
+    owner's DEK (the server's prepared download); no plaintext byte of it reaches the disk.
+    """
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".partial")
     tmp = Path(tmp_name)
     try:
-        with os.fdopen(fd, "wb") as raw, zipfile.ZipFile(raw, "w", allowZip64=True) as zf, \
-                tempfile.TemporaryFile() as spool:
-            w = _Writer(zf)
-            counts = _write_recordings(store, w, owner_id, spool, progress, checkpoint)
-            w.write_stream("turns.json", _spooled_json_array(spool))
-            spool.seek(0)
-            turn_ids = [json.loads(line)["id"] for line in spool]
-            extra = _owner_files(store, w, owner_id, turn_ids)
-            settings = extra.pop("settings")
-            checkpoint("files-written")
-            index = {"format": FORMAT, "owner": owner_id, "request": request_id,
-                     "created_at": _iso(utcnow()), "counts": {**counts, **extra}}
-            _html(w, spool, index, settings)
-            index["files"] = dict(sorted(w.files.items()))
-            index_bytes = _json(index)
-            key = signing_key(store.settings)
-            signature = {"algorithm": "ed25519", "public_key": public_key_hex(store.settings),
-                         "signature": base64.b64encode(key.sign(index_bytes)).decode(),
-                         "signed": INDEX}
-            w.write(INDEX, index_bytes)
-            w.write(SIGNATURE, _json(signature))
-            checkpoint("signed")
-            raw_digest = None
+        with os.fdopen(fd, "wb") as raw, SealedSpool(dest.parent) as spool:
+            sealer = None
+            if sealed:
+                one_time_key = crypto.new_key()
+                with store.vault_session() as (_session, vault):
+                    raw.write(_sealed_header(vault.seal(owner_id, request_id, EXPORT_KEY, one_time_key)))
+                sealer = SealedWriter(raw, one_time_key, _segment_aad(request_id))
+            sink = _Counting(sealer or raw)
+            # an unseekable duck-typed sink: zipfile streams (data descriptors), never seeks back
+            with zipfile.ZipFile(sink, "w", allowZip64=True) as zf:  # type: ignore[call-overload]  # duck-typed sink
+                index = _write_archive(store, zf, owner_id, request_id, spool, progress, checkpoint)
+            if sealer is not None:
+                sealer.finish()
+            raw.flush()
+            os.fsync(raw.fileno())
         os.chmod(tmp, 0o600)
-        raw_digest = _file_sha256(tmp)
         os.replace(tmp, dest)  # the archive appears complete, or not at all
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    return {"counts": index["counts"], "files": len(index["files"]), "size": dest.stat().st_size,
-            "sha256": raw_digest}
+    return {"counts": index["counts"], "files": len(index["files"]), "size": sink.size,
+            "sha256": sink.digest.hexdigest()}
 
 
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+def _write_archive(store: Store, zf: zipfile.ZipFile, owner_id: str, request_id: str, spool: SealedSpool,
+                   progress: Progress, checkpoint: Checkpoint) -> dict:
+    w = _Writer(zf)
+    counts = _write_recordings(store, w, owner_id, spool, progress, checkpoint)
+    w.write_stream("turns.json", _spooled_json_array(spool))
+    turn_ids = [json.loads(line)["id"] for line in spool.lines()]
+    extra = _owner_files(store, w, owner_id, turn_ids)
+    settings = extra.pop("settings")
+    checkpoint("files-written")
+    index = {"format": FORMAT, "owner": owner_id, "request": request_id,
+             "created_at": _iso(utcnow()), "counts": {**counts, **extra}}
+    _html(w, spool, index, settings)
+    index["files"] = dict(sorted(w.files.items()))
+    index_bytes = _json(index)
+    key = signing_key(store.settings)
+    signature = {"algorithm": "ed25519", "public_key": public_key_hex(store.settings),
+                 "signature": base64.b64encode(key.sign(index_bytes)).decode(),
+                 "signed": INDEX}
+    w.write(INDEX, index_bytes)
+    w.write(SIGNATURE, _json(signature))
+    checkpoint("signed")
+    return index
 
 
 def run_export(store: Store, request_id: str, *, dest: Path | None = None, progress: Progress = _nothing,
@@ -378,8 +429,8 @@ def run_export(store: Store, request_id: str, *, dest: Path | None = None, progr
     for stale in target.parent.glob(f".{target.name}.*.partial"):  # left by a killed run
         stale.unlink(missing_ok=True)
     try:
-        summary = build_archive(store, owner_id, target, request_id=request_id, progress=progress,
-                                checkpoint=checkpoint)
+        summary = build_archive(store, owner_id, target, request_id=request_id, sealed=dest is None,
+                                progress=progress, checkpoint=checkpoint)
     except BaseException as err:
         with store.session() as session:
             failed = session.get(DataSubjectRequest, request_id)
@@ -407,6 +458,52 @@ def run_export(store: Store, request_id: str, *, dest: Path | None = None, progr
         purpose = "owner exported their data" if by.role == "owner" else "data-subject access request, exported"
         vault.audit(by, action="export", purpose=purpose, owner_id=owner_id, details={"kind": "export"})
         return request.receipt
+
+
+# -- the download: decrypted while streamed, deleted once written to the end ----------------
+
+def open_prepared(store: Store, request_id: str, owner_id: str) -> tuple[int, Iterator[bytes]]:
+    """The prepared archive of ``request_id``, as (plaintext size, decrypted chunks).
+
+    Raises ``FileNotFoundError`` when there is none, :class:`crypto.DecryptionError`
+    (:class:`~ecoute.store.vault.KeyDestroyed` once the owner is erased) when its key does not
+    unwrap. The chunks raise at the first segment that does not authenticate, before any of
+    its bytes are released. Only when the last chunk has been taken — the server has written
+    the last byte — is the archive deleted and the request marked delivered.
+    """
+    path = archive_path(store.settings, request_id)
+    fh = open(path, "rb")
+    try:
+        head = fh.read(len(SEALED_MAGIC) + 2)
+        if len(head) != len(SEALED_MAGIC) + 2 or not head.startswith(SEALED_MAGIC):
+            raise crypto.DecryptionError("not a sealed export archive")
+        wrapped = fh.read(int.from_bytes(head[-2:], "big"))
+        with store.vault_session() as (_session, vault):
+            key = vault.open(owner_id, request_id, EXPORT_KEY, wrapped, actor=Actor.owner(owner_id),
+                             purpose="export download")
+        size = plaintext_size(path.stat().st_size - fh.tell())
+    except BaseException:
+        fh.close()
+        raise
+
+    def chunks() -> Iterator[bytes]:
+        with fh:
+            try:
+                yield from open_stream(fh, key, _segment_aad(request_id))
+            except crypto.DecryptionError as err:
+                log.error("export %s: download stopped, the sealed archive is damaged: %s", request_id, err)
+                raise
+        _delivered(store, request_id)  # reached only after the last chunk was taken
+
+    return size, chunks()
+
+
+def _delivered(store: Store, request_id: str) -> None:
+    archive_path(store.settings, request_id).unlink(missing_ok=True)
+    with store.session() as session:
+        request = session.get(DataSubjectRequest, request_id)
+        if request is not None:
+            request.progress = {**(request.progress or {}), "archive": "delivered"}
 
 
 def _recorded(store: Store, request_id: str, progress: Progress, every_s: float = 1.0) -> Progress:

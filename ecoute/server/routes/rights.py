@@ -12,25 +12,29 @@ opens the vault.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ecoute.jobs import run_stage
 from ecoute.privacy.erasure import request_erasure
-from ecoute.privacy.export import archive_path, public_key_hex, request_export
+from ecoute.privacy.export import archive_path, open_prepared, public_key_hex, request_export
 from ecoute.server.auth import REAUTH_WINDOW, current_owner, db_session, get_store, require_staff
 from ecoute.server.pages import templates
+from ecoute.store.crypto import DecryptionError
 from ecoute.store.passwords import check_password
 from ecoute.store.schema.base import utcnow
 from ecoute.store.schema.owner import DataSubjectRequest, Owner
 from ecoute.store.schema.review import Staff
 from ecoute.store.store import Store
 from ecoute.store.vault import Actor, Vault
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(tags=["rights"])
 
@@ -153,11 +157,22 @@ def export_download(request_id: str, owner: Owner = Depends(current_owner),
     # someone else's request looks exactly like a missing one
     if req is None or req.owner_id != owner.id or req.kind != "export":
         raise HTTPException(status_code=404, detail="no such export")
-    if not _view(req, store)["downloadable"]:
+    if req.status == "done" and not _view(req, store)["downloadable"]:
+        raise HTTPException(status_code=410, detail="this export was already downloaded, or it expired")
+    if req.status != "done":
         raise HTTPException(status_code=409, detail=f"this export is {req.status} and cannot be downloaded")
+    try:
+        size, chunks = open_prepared(store, req.id, owner.id)
+    except FileNotFoundError:
+        raise HTTPException(status_code=410, detail="this export was already downloaded, or it expired") from None
+    except DecryptionError:
+        log.error("export %s: its archive key does not unwrap (erased owner or damaged file)", req.id)
+        raise HTTPException(status_code=410, detail="this export can no longer be read") from None
     day = req.completed_at.date().isoformat() if req.completed_at else "export"
-    return FileResponse(archive_path(store.settings, req.id), media_type="application/zip",
-                        filename=f"ecoute-export-{day}.zip")
+    # decrypted while streamed; deleted once the last byte is written (see open_prepared)
+    return StreamingResponse(chunks, media_type="application/zip", headers={
+        "Content-Disposition": f'attachment; filename="ecoute-export-{day}.zip"',
+        "Content-Length": str(size), "Cache-Control": "private, no-store"})
 
 
 @router.get("/privacy/export/public-key")
