@@ -222,7 +222,7 @@ def _step_owner_rows(session: Session, vault: Vault, store: Store, owner_id: str
 
 
 def _step_exports(session: Session, vault: Vault, store: Store, owner_id: str, counts: dict) -> bool:
-    """Finished export archives are plaintext copies: they go too."""
+    """Prepared export archives go too (already unreadable: their key was wrapped by the DEK)."""
     requests = session.execute(select(DataSubjectRequest).where(
         DataSubjectRequest.owner_id == owner_id, DataSubjectRequest.kind == "export")).scalars().all()
     for req in requests:

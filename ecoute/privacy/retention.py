@@ -26,7 +26,7 @@ from ecoute.store.vault import Actor
 
 #: Turns deleted per transaction: bounded work per commit, so a long sweep can be interrupted.
 BATCH = 500
-#: Finished export archives are plaintext copies: they are kept this long for download.
+#: Finished export archives (sealed) wait this long for their one download, then go.
 EXPORT_KEEP = timedelta(days=7)
 ACTOR = Actor.system("retention")
 

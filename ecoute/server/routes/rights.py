@@ -162,17 +162,20 @@ def export_download(request_id: str, owner: Owner = Depends(current_owner),
     if req.status != "done":
         raise HTTPException(status_code=409, detail=f"this export is {req.status} and cannot be downloaded")
     try:
-        size, chunks = open_prepared(store, req.id, owner.id)
+        _size, chunks = open_prepared(store, req.id, owner.id)
     except FileNotFoundError:
         raise HTTPException(status_code=410, detail="this export was already downloaded, or it expired") from None
     except DecryptionError:
         log.error("export %s: its archive key does not unwrap (erased owner or damaged file)", req.id)
         raise HTTPException(status_code=410, detail="this export can no longer be read") from None
     day = req.completed_at.date().isoformat() if req.completed_at else "export"
-    # decrypted while streamed; deleted once the last byte is written (see open_prepared)
+    # Decrypted while streamed; deleted once the last byte is written (see open_prepared).
+    # Chunked on purpose (no Content-Length): the client sees the end of the body only after
+    # the generator has finished, i.e. after the archive is deleted, and a body cut short by a
+    # damaged segment lacks its terminating chunk, which every client reports as an error.
     return StreamingResponse(chunks, media_type="application/zip", headers={
         "Content-Disposition": f'attachment; filename="ecoute-export-{day}.zip"',
-        "Content-Length": str(size), "Cache-Control": "private, no-store"})
+        "Cache-Control": "private, no-store"})
 
 
 @router.get("/privacy/export/public-key")
