@@ -23,9 +23,10 @@ def test_a_new_store_is_private(settings) -> None:
         with store.session() as session:
             session.connection()  # touch the database so SQLite creates -wal/-shm
         files = [p for p in settings.store.data_dir.rglob("*") if p.is_file()]
-        assert any(p.name == "ecoute.db" for p in files) and any(p.name == "kek.bin" for p in files)
+        assert any(p.name == "ecoute.db" for p in files)
+        assert (settings.store.key_dir / "kek.bin").is_file()  # the keys live apart from the data
         assert _mode(settings.store.data_dir) == 0o700
-        for path in settings.store.data_dir.rglob("*"):
+        for path in [*settings.store.data_dir.rglob("*"), *settings.store.key_dir.rglob("*")]:
             assert _mode(path) & 0o077 == 0, (path, oct(_mode(path)))
     finally:
         store.close()
