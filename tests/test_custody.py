@@ -58,7 +58,7 @@ def _cli(settings: Settings, *args: str, timeout: float = 120) -> subprocess.Com
     if settings.store.key_provider == "pkcs11":
         env.update(ECOUTE_KEY_PROVIDER="pkcs11", ECOUTE_PKCS11_MODULE=settings.store.pkcs11_module,
                    ECOUTE_PKCS11_TOKEN_LABEL=settings.store.pkcs11_token_label,
-                   ECOUTE_PKCS11_USER_PIN=settings.store.pkcs11_user_pin)
+                   ECOUTE_PKCS11_USER_PIN=settings.store.pkcs11_user_pin.get_secret_value())
     return subprocess.run([sys.executable, "-c", CLI, *args], capture_output=True, text=True,
                           env=env, timeout=timeout)
 
