@@ -137,22 +137,25 @@ def task_key(session: Session, vault: Vault, task: ReviewTask, *, actor: Actor, 
     Raises :class:`KeyDestroyed` when the owner was erased and :class:`TaskGone` when the
     link is missing (the recording was deleted).
     """
-    if task.is_gold:
-        gold = session.get(GoldTaskKey, task.id)
-        if gold is None:
-            raise TaskGone("this gold task has no key any more")
-        return gold.task_key
-    link = session.get(ReviewLink, task.id)
-    if link is None:
-        raise TaskGone("the recording behind this task was deleted")
-    owner_id = link_owner(vault.keys, link)
-    return vault.unwrap_task_key(owner_id, task.id, link.wrapped_task_key, actor=actor, purpose=purpose)
+    found = _gold_key_or_link(session, task)
+    if isinstance(found, bytes):
+        return found
+    owner_id = link_owner(vault.keys, found)
+    return vault.unwrap_task_key(owner_id, task.id, found.wrapped_task_key, actor=actor, purpose=purpose)
 
 
 def task_key_to_seal(session: Session, vault: Vault, task: ReviewTask) -> bytes:
     """The task key for *sealing* what a reviewer or lead writes (escalation reason, lead
     note). Nothing of the owner is read, and the act itself has its own audit entry in the
     same transaction, so this unwrap is not logged as a decrypt."""
+    found = _gold_key_or_link(session, task)
+    if isinstance(found, bytes):
+        return found
+    return vault.open_reference(link_owner(vault.keys, found), task.id, "task-key", found.wrapped_task_key)
+
+
+def _gold_key_or_link(session: Session, task: ReviewTask) -> bytes | ReviewLink:
+    """A gold task's own key, or a real task's owner-zone link; :class:`TaskGone` if neither is left."""
     if task.is_gold:
         gold = session.get(GoldTaskKey, task.id)
         if gold is None:
@@ -161,7 +164,7 @@ def task_key_to_seal(session: Session, vault: Vault, task: ReviewTask) -> bytes:
     link = session.get(ReviewLink, task.id)
     if link is None:
         raise TaskGone("the recording behind this task was deleted")
-    return vault.open_reference(link_owner(vault.keys, link), task.id, "task-key", link.wrapped_task_key)
+    return link
 
 
 # -- owner and turn references (keyed tags and sealed ids: ecoute.store.reviewrefs) -----
